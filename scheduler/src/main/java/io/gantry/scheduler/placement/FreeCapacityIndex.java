@@ -45,6 +45,16 @@ final class FreeCapacityIndex {
         return n;
     }
 
+    /** The most free cpu of any node (-1 when none is stored). */
+    long maxFreeCpu() {
+        return maxCpu[1];
+    }
+
+    /** The most free memory of any node (-1 when none is stored). */
+    long maxFreeMemory() {
+        return maxMem[1];
+    }
+
     long freeCpu(int pos) {
         return maxCpu[size + pos];
     }
