@@ -226,7 +226,7 @@ class JobSpecJsonTest {
     @Test
     void reportsStructureAndContentProblemsTogetherButNeverTwiceForOneMistake() {
         String json = """
-                {"id": "Bad_Id", "image": "", "count": "many",
+                {"id": "Bad_Id", "image": "Registry/UPPER:tag", "count": "many",
                  "resources": {"cpuMillis": 0, "memoryBytes": "1g"},
                  "env": {"1BAD": "x"}, "workingDir": "relative/dir"}
                 """;
@@ -235,6 +235,8 @@ class JobSpecJsonTest {
                 "$.env['1BAD']", "$.workingDir"), paths(r));
         assertEquals(7, r.problems().size());
         assertEquals("expected an integer, got a string", messageAt(r, "$.resources.memoryBytes"));
+        assertTrue(messageAt(r, "$.image").startsWith("invalid image reference 'Registry/UPPER:tag'"),
+                messageAt(r, "$.image"));
     }
 
     @Test

@@ -83,6 +83,21 @@ class JobValidatorTest {
     }
 
     @Test
+    void imageReferencesAreCheckedWithTheOciGrammar() {
+        for (String ok : List.of("busybox", "busybox:1.36", "localhost:5000/team/web:1.4", "ghcr.io/org/app@sha256:"
+                + "a".repeat(64), "127.0.0.1:5000/x")) {
+            assertEquals(Set.of(), paths(valid().image(ok).build()), ok);
+        }
+        for (String bad : List.of("Busybox", "busybox:", "busybox:bad tag", "registry:5000/", "app@sha256:123",
+                "a//b", ":latest")) {
+            JobSpec spec = valid().image(bad).build();
+            assertEquals(Set.of("$.image"), paths(spec), bad);
+            assertTrue(messageAt(spec, "$.image").startsWith("invalid image reference '" + bad + "'"),
+                    messageAt(spec, "$.image"));
+        }
+    }
+
+    @Test
     void impossibleResourcesAreRefused() {
         assertEquals(Set.of("$.resources.cpuMillis", "$.resources.memoryBytes"),
                 paths(valid().resources(Resources.MAX_CPU_MILLIS + 1, Resources.MAX_MEMORY_BYTES + 1).build()));
