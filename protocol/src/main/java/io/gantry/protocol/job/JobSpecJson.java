@@ -580,7 +580,7 @@ public final class JobSpecJson {
     public static final class Deserializer extends JsonDeserializer<JobSpec> {
         @Override
         public JobSpec deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-            JsonNode tree = p.readValueAsTree();
+            JsonNode tree = ctxt.readTree(p);
             Result result = read(tree, false);
             if (!result.ok()) {
                 InvalidJobSpecException cause = new InvalidJobSpecException(result.problems());

@@ -1,5 +1,7 @@
 package io.gantry.protocol.job;
 
+import io.gantry.protocol.oci.ImageReference;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -91,10 +93,16 @@ public final class JobValidator {
         return List.copyOf(problems);
     }
 
-    /** Only presence for now: the image reference syntax is checked by the OCI model. */
+    /** The reference grammar is the OCI model's ({@link ImageReference#parse}); its message names the broken rule. */
     private static void checkImage(String image, String path, List<Problem> problems) {
         if (image.isEmpty()) {
             problems.add(new Problem(path, "is required"));
+            return;
+        }
+        try {
+            ImageReference.parse(image);
+        } catch (IllegalArgumentException e) {
+            problems.add(new Problem(path, e.getMessage()));
         }
     }
 
