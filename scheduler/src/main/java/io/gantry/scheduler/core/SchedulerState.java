@@ -255,6 +255,7 @@ public final class SchedulerState {
             allocations.put(n.id(), new AllocationRecord(a, NodeResources.of(j.spec().resources()), false, "",
                     Optional.empty(), n.previous(), n.rescheduleAttempt(), Optional.empty(), Optional.empty()));
             allocationsByJob.computeIfAbsent(n.jobId(), k -> new LinkedHashSet<>()).add(n.id());
+            blockedJobs.add(n.jobId()); // pending until placed below
             allocationsCreated++;
             n.previous().ifPresent(p -> {
                 AllocationRecord prev = allocations.get(p);
