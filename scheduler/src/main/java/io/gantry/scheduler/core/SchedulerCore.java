@@ -567,11 +567,15 @@ public final class SchedulerCore {
                 create(job, index, here.get(here.size() - 1), here.get(here.size() - 1).rescheduleAttempt(), created);
                 return;
             }
-            for (AllocationRecord m : movers) {
-                if (keeper == null) {
-                    create(job, index, m, m.rescheduleAttempt(), created);
-                    keeper = m; // one replacement per index
-                } else if (keeper != m && keeper.state() == AllocationState.RUNNING) {
+            if (movers.isEmpty()) {
+                return;
+            }
+            if (keeper == null) {
+                // start-first: the allocations on the draining node run until the replacement does
+                AllocationRecord m = movers.get(0);
+                create(job, index, m, m.rescheduleAttempt(), created);
+            } else if (keeper.state() == AllocationState.RUNNING) {
+                for (AllocationRecord m : movers) {
                     stopped.add(new StoppedAllocation(m.id(), "node " + m.node().orElseThrow() + " drained"));
                 }
             }
