@@ -413,4 +413,20 @@ class SchedulerCoreTest {
         assertEquals("only", h.live("app").get(0).node().orElseThrow().value());
         assertFalse(h.state().dueReschedules().containsKey(first.id()));
     }
+    @Test
+    void drainingTheOnlyNodeKeepsItsAllocationsRunningAndSaysWhy() {
+        h.registerNode(node("n1", 4000, 8 * GIB));
+        h.submit(job("web", 1));
+        h.acknowledgeAll();
+        AllocationRecord running = h.live("web").get(0);
+        h.drain("n1");
+        h.acknowledgeAll();
+        assertEquals(AllocationState.RUNNING, h.state().allocation(running.id()).orElseThrow().state());
+        assertEquals(1, h.inState("web", AllocationState.PENDING).size());
+        assertEquals("1 node: node draining", h.state().job("web").orElseThrow().failure().orElseThrow().reasons());
+        h.registerNode(node("n2", 4000, 8 * GIB));
+        h.acknowledgeAll();
+        assertEquals(Set.of("n2"), nodesOf(h.live("web")));
+        assertEquals(AllocationState.STOPPED, h.state().allocation(running.id()).orElseThrow().state());
+    }
 }
