@@ -53,8 +53,10 @@ public final class ApiErrorHandling {
                       "this path supports " + names).withInstance(uri.path()))
                   .addHeader(Allow.create(allowed.toArray(new HttpMethod[0])))));
         })
-        .handle(MalformedRequestContentRejection.class, r -> problem(Problem.of(400,
-            Problem.MALFORMED_REQUEST, "Malformed request body", r.message())))
+        .handle(MalformedRequestContentRejection.class, r -> tooLarge(r.getCause())
+            // an unmarshaller that hits the size limit reports it as malformed content
+            ? problem(tooLargeProblem(sizeLimit(r.getCause())))
+            : problem(Problem.of(400, Problem.MALFORMED_REQUEST, "Malformed request body", r.message())))
         .handle(MissingQueryParamRejection.class, r -> problem(Problem.validation(
             "a required query parameter is missing",
             List.of(new Problem.FieldError("query." + r.parameterName(), "is required")))))
@@ -79,8 +81,7 @@ public final class ApiErrorHandling {
         .match(ProblemException.class, e -> problem(e.problem()))
         .match(CompletionException.class, e -> unwrap(e))
         .match(ExecutionException.class, e -> unwrap(e))
-        .match(EntityStreamSizeException.class, e -> problem(Problem.of(413, Problem.REQUEST_TOO_LARGE,
-            "Request body too large", "the body must be at most " + e.limit() + " bytes")))
+        .match(EntityStreamSizeException.class, e -> problem(tooLargeProblem(e.limit())))
         .match(IllegalRequestException.class, e -> problem(Problem.of(e.status().intValue(),
             Problem.MALFORMED_REQUEST, e.status().reason(), e.info().formatPretty())))
         .matchAny(e -> internal(e))
@@ -95,11 +96,29 @@ public final class ApiErrorHandling {
     if (cause instanceof ProblemException p) {
       return problem(p.problem());
     }
-    if (cause instanceof EntityStreamSizeException e) {
-      return problem(Problem.of(413, Problem.REQUEST_TOO_LARGE, "Request body too large",
-          "the body must be at most " + e.limit() + " bytes"));
+    if (tooLarge(cause)) {
+      return problem(tooLargeProblem(sizeLimit(cause)));
     }
     return internal(cause);
+  }
+
+  private static boolean tooLarge(Throwable e) {
+    return sizeLimit(e) >= 0;
+  }
+
+  // The limit of the EntityStreamSizeException in e's cause chain, or -1 when there is none.
+  private static long sizeLimit(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof EntityStreamSizeException size) {
+        return size.limit();
+      }
+    }
+    return -1;
+  }
+
+  private static Problem tooLargeProblem(long limit) {
+    return Problem.of(413, Problem.REQUEST_TOO_LARGE, "Request body too large",
+        "the body must be at most " + limit + " bytes");
   }
 
   private static Route internal(Throwable e) {
