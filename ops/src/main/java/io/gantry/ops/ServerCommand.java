@@ -71,7 +71,11 @@ final class ServerCommand implements Command {
     // Handling the signals ourselves (rather than leaving it to the JVM's shutdown hook)
     // lets main return normally, so a requested stop exits 0 instead of 128+signal.
     for (String signal : List.of("TERM", "INT")) {
-      Signal.handle(new Signal(signal), s -> server.stop());
+      try {
+        Signal.handle(new Signal(signal), s -> server.stop());
+      } catch (IllegalArgumentException taken) {
+        // The JVM keeps this signal (-Xrs): its shutdown hook still runs coordinated shutdown.
+      }
     }
     server.awaitTermination();
     if (server.shutdownReason().filter(r -> r == GantryServer.STOP_REQUESTED).isPresent()) {

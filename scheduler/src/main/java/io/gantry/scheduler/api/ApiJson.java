@@ -20,7 +20,7 @@ public final class ApiJson {
   public static final ObjectMapper MAPPER = new ObjectMapper()
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-      .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+      .setDefaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL));
 
   public static final MediaType.WithFixedCharset PROBLEM_JSON_MEDIA_TYPE =
       MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8);

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,15 +39,15 @@ public final class OpenApiDocument {
     ObjectNode paths = root.withObject("/paths");
     ObjectNode components = root.withObject("/components");
     for (JsonNode fragment : fragments) {
-      fragment.path("paths").fields().forEachRemaining(e -> {
+      fragment.path("paths").properties().forEach(e -> {
         if (paths.has(e.getKey())) {
           throw new IllegalStateException("OpenAPI path " + e.getKey() + " is documented twice");
         }
         paths.set(e.getKey(), e.getValue().deepCopy());
       });
-      fragment.path("components").fields().forEachRemaining(section -> {
+      fragment.path("components").properties().forEach(section -> {
         ObjectNode target = components.withObject("/" + section.getKey());
-        section.getValue().fields().forEachRemaining(c -> {
+        section.getValue().properties().forEach(c -> {
           JsonNode existing = target.get(c.getKey());
           if (existing != null && !existing.equals(c.getValue())) {
             throw new IllegalStateException("OpenAPI component " + section.getKey() + "/" + c.getKey()
@@ -94,8 +93,8 @@ public final class OpenApiDocument {
   public Set<Endpoint> endpoints() {
     Set<Endpoint> out = new TreeSet<>();
     boolean tokenByDefault = root.path("security").size() > 0;
-    root.path("paths").fields().forEachRemaining(path ->
-        path.getValue().fields().forEachRemaining(op -> {
+    root.path("paths").properties().forEach(path ->
+        path.getValue().properties().forEach(op -> {
           if (!HTTP_METHODS.contains(op.getKey())) {
             return; // "parameters", "summary", ... on the path item
           }
@@ -122,8 +121,7 @@ public final class OpenApiDocument {
 
   private static void collectRefs(JsonNode node, List<String> into) {
     if (node instanceof ObjectNode object) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : object.properties()) {
         if (e.getKey().equals("$ref") && e.getValue().isTextual()) {
           into.add(e.getValue().asText());
         } else {
