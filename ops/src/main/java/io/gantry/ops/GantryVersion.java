@@ -6,9 +6,10 @@ import java.io.UncheckedIOException;
 import java.util.Properties;
 
 /**
- * The version this build of Gantry carries, from {@code version.properties} that Maven
- * fills in at build time ({@code project.version}; the git commit when the launcher passes
- * {@code -Dgantry.commit}).
+ * The version this build of Gantry carries: {@code project.version} from
+ * {@code version.properties}, which Maven fills in at build time, and the git commit that
+ * {@code ops/bin/gantry} passes as {@code -Dio.gantry.commit} (or a build with
+ * {@code mvn -Dgantry.commit=...} baked in).
  */
 public record GantryVersion(String version, String commit) {
   private static final GantryVersion CURRENT = load();
@@ -26,7 +27,8 @@ public record GantryVersion(String version, String commit) {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read version.properties", e);
     }
-    return new GantryVersion(clean(p.getProperty("version")), clean(p.getProperty("commit")));
+    String commit = clean(System.getProperty("io.gantry.commit"));
+    return new GantryVersion(clean(p.getProperty("version")), commit != null ? commit : clean(p.getProperty("commit")));
   }
 
   // An unfiltered resource (running from an IDE) still has the ${...} placeholders.
