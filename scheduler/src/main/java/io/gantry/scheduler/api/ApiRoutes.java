@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.withSizeLimit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -53,7 +54,7 @@ public final class ApiRoutes {
 
     BearerTokenAuth auth = new BearerTokenAuth(settings.token());
     Route[] routes = all.stream().map(m -> m.route(auth)).toArray(Route[]::new);
-    Route inner = routes.length == 1 ? routes[0] : concat(routes[0], java.util.Arrays.copyOfRange(routes, 1, routes.length));
+    Route inner = concat(routes[0], Arrays.copyOfRange(routes, 1, routes.length));
     Route limited = withSizeLimit(settings.maxRequestBytes(), () ->
         withRequestTimeoutResponse(request -> ApiJson.problem(Problem.unavailable(
             "the server did not answer in time; retry later")), () -> inner));
