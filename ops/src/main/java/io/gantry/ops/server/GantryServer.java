@@ -1,0 +1,240 @@
+package io.gantry.ops.server;
+
+import io.gantry.ops.GantryVersion;
+import io.gantry.scheduler.api.ApiModule;
+import io.gantry.scheduler.api.ApiRoutes;
+import io.gantry.scheduler.api.HealthModule;
+import io.gantry.scheduler.api.HealthReport;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.StreamSupport;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Gantry node: its ActorSystem (named "gantry", a cluster member with the
+ * node's roles) and its REST API.
+ *
+ * <p>Start order: data directory → log file → token → ActorSystem and cluster join → HTTP
+ * bind. Anything that fails undoes what was started before it. Shutdown is Pekko's
+ * coordinated shutdown, which unbinds HTTP first (in-flight requests get
+ * {@code gantry.http.shutdown-deadline} to finish), then leaves the cluster, then stops
+ * the actors. A node with no seed nodes joins itself: an all-in-one node is a one-member
+ * cluster, so the same code paths run on a laptop and in a lab.
+ */
+public final class GantryServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GantryServer.class);
+
+  /** Why a node was asked to stop by its operator (Ctrl-C, SIGTERM, {@link #close()}). */
+  public static final CoordinatedShutdown.Reason STOP_REQUESTED = new CoordinatedShutdown.Reason() {
+    @Override
+    public String toString() {
+      return "stop requested";
+    }
+  };
+
+  private final GantrySettings settings;
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+  private final String token;
+  private final Optional<Path> tokenFile;
+  private final ApiRoutes api;
+
+  private GantryServer(GantrySettings settings, ActorSystem<Void> system, ServerBinding binding, String token,
+                       Optional<Path> tokenFile, ApiRoutes api) {
+    this.settings = settings;
+    this.system = system;
+    this.binding = binding;
+    this.token = token;
+    this.tokenFile = tokenFile;
+    this.api = api;
+  }
+
+  public static GantryServer start(GantryConfig.Loaded loaded) throws ServerStartException {
+    GantrySettings s = loaded.settings();
+    Instant started = Instant.now();
+    try {
+      Files.createDirectories(s.dataDir());
+    } catch (IOException e) {
+      throw new ServerStartException("cannot create data directory " + s.dataDir() + ": " + e.getMessage(), e);
+    }
+    LogFiles logFile = null;
+    if (s.logToFile()) {
+      try {
+        Files.createDirectories(s.logsDir());
+      } catch (IOException e) {
+        throw new ServerStartException("cannot create log directory " + s.logsDir() + ": " + e.getMessage(), e);
+      }
+      logFile = LogFiles.attach(s.logsDir());
+    }
+    ActorSystem<Void> system = null;
+    try {
+      String token;
+      Optional<Path> tokenFile;
+      if (s.token().isPresent()) {
+        token = s.token().get();
+        tokenFile = Optional.empty();
+      } else {
+        try {
+          token = TokenFile.loadOrCreate(s.tokenFile());
+          tokenFile = Optional.of(s.tokenFile());
+        } catch (IOException e) {
+          throw new ServerStartException("cannot read or create the API token " + s.tokenFile() + ": " + e.getMessage(), e);
+        }
+      }
+
+      try {
+        system = ActorSystem.create(Behaviors.empty(), "gantry", loaded.config());
+      } catch (RuntimeException e) {
+        throw new ServerStartException("cannot start the node on cluster address " + s.cluster() + ": "
+            + rootMessage(e), e);
+      }
+      Cluster cluster = Cluster.get(system);
+      if (s.seedNodes().isEmpty()) {
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+
+      String version = GantryVersion.current().versionOrDev();
+      ActorSystem<Void> sys = system;
+      List<ApiModule> modules = List.of(new HealthModule(() -> health(sys, s, version, started)));
+      ApiRoutes api = ApiRoutes.compose(new ApiRoutes.Settings(token, s.maxRequestBytes(), version), modules);
+
+      ServerBinding binding;
+      try {
+        binding = Http.get(system).newServerAt(s.http().host(), s.http().port()).bind(api.route())
+            .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new ServerStartException("cannot serve HTTP on " + s.http() + ": " + rootMessage(e), e);
+      }
+      binding.addToCoordinatedShutdown(s.httpShutdownDeadline(), system);
+      if (logFile != null) {
+        LogFiles attached = logFile;
+        system.getWhenTerminated().thenRun(attached::close);
+      }
+      log.info("node {} with roles {} serves HTTP on {}", cluster.selfMember().address(), s.roles(),
+          binding.localAddress());
+      return new GantryServer(s, system, binding, token, tokenFile, api);
+    } catch (ServerStartException | RuntimeException e) {
+      if (system != null) {
+        system.terminate();
+        awaitQuietly(system);
+      }
+      if (logFile != null) {
+        logFile.close();
+      }
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (system != null) {
+        system.terminate();
+      }
+      throw new ServerStartException("interrupted while starting", e);
+    }
+  }
+
+  private static HealthReport health(ActorSystem<Void> system, GantrySettings s, String version, Instant started) {
+    Cluster cluster = Cluster.get(system);
+    Member self = cluster.selfMember();
+    ClusterEvent.CurrentClusterState state = cluster.state();
+    int members = (int) StreamSupport.stream(state.getMembers().spliterator(), false).count();
+    String uptime = Duration.between(started, Instant.now()).truncatedTo(ChronoUnit.SECONDS).toString();
+    return new HealthReport("ok", self.address().toString(), s.roles(), version, uptime,
+        new HealthReport.Cluster(self.status().toString(), members, state.getUnreachable().size()));
+  }
+
+  public GantrySettings settings() {
+    return settings;
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public ApiRoutes api() {
+    return api;
+  }
+
+  public InetSocketAddress httpAddress() {
+    return binding.localAddress();
+  }
+
+  /** The base URL of the REST API, with the port actually bound (port 0 in config = any). */
+  public URI httpUri() {
+    String host = settings.http().host();
+    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + httpAddress().getPort());
+  }
+
+  public String token() {
+    return token;
+  }
+
+  /** The token's file, or empty when the token comes from config. */
+  public Optional<Path> tokenFile() {
+    return tokenFile;
+  }
+
+  /** Runs coordinated shutdown (idempotent); completes when it is done. */
+  public CompletionStage<Done> stop() {
+    return CoordinatedShutdown.get(system).runAll(STOP_REQUESTED);
+  }
+
+  /** Blocks until the node has stopped, whoever stopped it. */
+  public void awaitTermination() throws InterruptedException {
+    try {
+      system.getWhenTerminated().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("actor system terminated abnormally", e.getCause());
+    }
+  }
+
+  /** Why the node stopped: empty while it runs or when it was not via coordinated shutdown. */
+  public Optional<CoordinatedShutdown.Reason> shutdownReason() {
+    return CoordinatedShutdown.get(system).getShutdownReason();
+  }
+
+  @Override
+  public void close() {
+    stop();
+    awaitQuietly(system);
+  }
+
+  private static void awaitQuietly(ActorSystem<Void> system) {
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("the node did not stop cleanly within 60 s: {}", e.toString());
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+}
