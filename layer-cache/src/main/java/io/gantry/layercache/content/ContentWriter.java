@@ -42,6 +42,7 @@ public final class ContentWriter extends OutputStream {
     private final MessageDigest hash;
     private long offset;
     private boolean done;
+    private String leaseOnCommit;
 
     ContentWriter(ContentStore store, String ref, Path file, Digest expected, long expectedSize,
                   FileChannel channel, FileLock lock) throws IOException {
@@ -95,6 +96,16 @@ public final class ContentWriter extends OutputStream {
     /** The expected size in bytes, or -1 when unknown. */
     public long expectedSize() {
         return expectedSize;
+    }
+
+    /**
+     * Adds the committed digest to lease {@code leaseName} before the blob becomes visible, so that
+     * no gc can slip in between commit and lease. For content whose digest is known only at the end
+     * (a layer being built); a known digest is better leased before writing.
+     */
+    public ContentWriter leaseOnCommit(String leaseName) {
+        this.leaseOnCommit = leaseName;
+        return this;
     }
 
     /** How many bytes this ingest holds: where a resumed download continues. */
@@ -178,6 +189,9 @@ public final class ContentWriter extends OutputStream {
         }
         channel.force(true);
         release();
+        if (leaseOnCommit != null) {
+            store.leases().add(leaseOnCommit, java.util.List.of(actual));
+        }
         return store.commitIngest(file, actual, offset);
     }
 
