@@ -90,12 +90,10 @@ final class RegistryHttp implements AutoCloseable {
     }
 
     /**
-     * {@code https://HOST/v2/} or, with plain HTTP, {@code http://HOST/v2/}. Docker Hub's names
-     * ({@code docker.io}, {@code index.docker.io}) are served at {@code registry-1.docker.io}.
+     * {@code https://HOST/v2/} or, with plain HTTP, {@code http://HOST/v2/}; {@code host} is the API
+     * endpoint ({@link io.gantry.protocol.oci.ImageReference#registryEndpoint()}).
      */
-    URI base(String registryHost) {
-        String host = registryHost.equals("docker.io") || registryHost.equals("index.docker.io")
-                ? "registry-1.docker.io" : registryHost;
+    URI base(String host) {
         return URI.create((options.plainHttp() ? "http://" : "https://") + host + "/v2/");
     }
 
