@@ -140,6 +140,33 @@ public final class ContentWriter extends OutputStream {
         }
     }
 
+    /** Writes the remaining bytes of {@code src} (consuming them), as they arrive from a network buffer. */
+    public void write(ByteBuffer src) throws IOException {
+        ensureOpen();
+        int len = src.remaining();
+        if (expectedSize >= 0 && offset + len > expectedSize) {
+            long total = offset + len;
+            abort();
+            throw new DigestMismatchException("size mismatch for " + expected + ": expected " + expectedSize
+                    + " bytes, got at least " + total);
+        }
+        hash.update(src.duplicate());
+        offset += len;
+        while (src.hasRemaining()) {
+            if (!buffer.hasRemaining()) {
+                drain();
+            }
+            int n = Math.min(buffer.remaining(), src.remaining());
+            ByteBuffer part = src.slice();
+            part.limit(n);
+            buffer.put(part);
+            src.position(src.position() + n);
+        }
+        if (!buffer.hasRemaining()) {
+            drain();
+        }
+    }
+
     /**
      * Drops everything written so far and starts again at offset 0: for a source that was asked to
      * continue at {@link #offset()} but sends the whole blob (an HTTP 200 to a range request).

@@ -25,6 +25,7 @@ import io.gantry.protocol.oci.PlatformNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -43,7 +44,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -70,7 +73,6 @@ import java.util.regex.Pattern;
 public final class RegistryClient implements AutoCloseable {
 
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
-    private static final int COPY_BUFFER = 128 * 1024;
     private static final long PROGRESS_STEP = 256 * 1024;
 
     /** A reference resolved to the document it names and the image manifest chosen for a platform. */
@@ -272,72 +274,79 @@ public final class RegistryClient implements AutoCloseable {
                 return;
             }
             Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
-            HttpResponse<InputStream> response;
-            try {
-                response = http.exchange(host, RegistryHttp.Call.get(uri, pullScope(repo), headers));
-            } catch (IOException e) {
-                if (!RegistryHttp.retryable(e)) {
-                    throw e;
+            AtomicReference<BlobBodySubscriber> receiving = new AtomicReference<>();
+            AtomicReference<String> rejectedRange = new AtomicReference<>();
+            // Decides per response what to do with its body: blob bytes go into the ingest, anything
+            // else (errors, 401 challenges, redirects) is collected as bytes for the error message.
+            HttpResponse.BodyHandler<byte[]> handler = info -> {
+                int status = info.statusCode();
+                boolean whole = status == 200;
+                boolean tail = status == 206;
+                if (tail) {
+                    long start = rangeStart(info.headers().firstValue("Content-Range").orElse(null));
+                    if (start != writer.offset()) {
+                        rejectedRange.set("asked for bytes from " + writer.offset() + ", got a range from " + start);
+                        return HttpResponse.BodySubscribers.replacing(new byte[0]);
+                    }
                 }
-                last = e;
+                if (!whole && !tail) {
+                    return HttpResponse.BodySubscribers.ofByteArray();
+                }
+                if (whole && writer.offset() > 0) {
+                    try {
+                        writer.restart(); // the registry ignored Range and sends the whole blob
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                BlobBodySubscriber subscriber = new BlobBodySubscriber(writer, blob, progress, aborted);
+                receiving.set(subscriber);
+                return subscriber;
+            };
+            ScheduledFuture<?> stallWatch = http.watchStall(() -> {
+                BlobBodySubscriber subscriber = receiving.get();
+                if (subscriber != null && subscriber.idleNanos() > options.stallTimeout().toNanos()) {
+                    subscriber.cancel(new IOException("no data for " + options.stallTimeout().toSeconds() + "s"));
+                }
+            });
+            HttpResponse<byte[]> response;
+            try {
+                response = http.exchange(host, RegistryHttp.Call.get(uri, pullScope(repo), headers), handler);
+            } catch (IOException | UncheckedIOException e) {
+                IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+                if (!RegistryHttp.retryable(io) || aborted.get()) {
+                    throw io;
+                }
+                last = io;
                 continue;
+            } finally {
+                stallWatch.cancel(false);
+                BlobBodySubscriber subscriber = receiving.get();
+                if (subscriber != null) {
+                    // whatever happened, no more bytes may reach the writer from this attempt
+                    subscriber.cancel(new IOException("attempt over"));
+                }
             }
             int status = response.statusCode();
-            if (status == 206) {
-                long start = rangeStart(RegistryHttp.header(response, "Content-Range"));
-                if (start != offset) {
-                    RegistryHttp.discard(response);
-                    writer.restart();
-                    last = new IOException("asked for bytes from " + offset + ", got a range from " + start);
-                    continue;
+            if (rejectedRange.get() != null) {
+                writer.restart();
+                last = new IOException(rejectedRange.get());
+            } else if (status == 200 || status == 206) {
+                if (writer.offset() >= blob.size()) {
+                    return; // the store verifies size and digest on commit
                 }
-            } else if (status == 200) {
-                if (offset > 0) {
-                    writer.restart(); // the registry ignored Range and sends the whole blob
-                }
+                last = new IOException("connection closed after " + writer.offset() + " of " + blob.size() + " bytes");
             } else if (status == 416) {
-                RegistryHttp.discard(response);
                 writer.restart();
                 last = new IOException("range from " + offset + " not satisfiable");
-                continue;
             } else if (status >= 500 || status == 429) {
-                last = http.error(host, "GET " + uri.getPath(), response);
-                continue;
+                last = http.error(host, "GET " + uri.getPath(), response, response.body());
             } else {
-                throw http.error(host, "GET " + uri.getPath(), response);
+                throw http.error(host, "GET " + uri.getPath(), response, response.body());
             }
-            try (InputStream body = http.stallGuarded(response.body(), context)) {
-                copy(body, writer, blob, progress, aborted);
-            } catch (IOException e) {
-                if (!RegistryHttp.retryable(e) || aborted.get()) {
-                    throw e;
-                }
-                last = e;
-                continue;
-            }
-            if (writer.offset() >= blob.size()) {
-                return; // the store verifies size and digest on commit
-            }
-            last = new IOException("connection closed after " + writer.offset() + " of " + blob.size() + " bytes");
         }
         throw new RegistryUnavailableException(context + ": " + describe(last) + " (after " + options.maxAttempts()
                 + " attempts)", last);
-    }
-
-    private static void copy(InputStream body, ContentWriter writer, Descriptor blob, PullProgress progress,
-                             AtomicBoolean aborted) throws IOException {
-        byte[] buffer = new byte[COPY_BUFFER];
-        long reported = writer.offset();
-        progress.progress(blob, reported, blob.size());
-        for (int n; (n = body.read(buffer)) >= 0; ) {
-            writer.write(buffer, 0, n);
-            if (writer.offset() - reported >= PROGRESS_STEP) {
-                checkAborted(aborted);
-                reported = writer.offset();
-                progress.progress(blob, reported, blob.size());
-            }
-        }
-        progress.progress(blob, writer.offset(), blob.size());
     }
 
     private static void checkAborted(AtomicBoolean aborted) throws InterruptedIOException {
@@ -546,7 +555,7 @@ public final class RegistryClient implements AutoCloseable {
             try {
                 return new RangeStream(content.openChannel(blob.digest()), offset, length, blob, progress);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }), length);
     }

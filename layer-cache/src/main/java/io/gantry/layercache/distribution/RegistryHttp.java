@@ -123,9 +123,18 @@ final class RegistryHttp implements AutoCloseable {
 
     /**
      * One logical request: authentication (one retry after a 401 with a new challenge or token) and
-     * redirects, but no retries on failure.
+     * redirects, but no retries on failure. The body arrives as a stream.
      */
     HttpResponse<InputStream> exchange(String host, Call call) throws IOException {
+        return exchange(host, call, HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    /**
+     * {@link #exchange(String, Call)} with a body handler of the caller's choosing. The handler sees
+     * every response, including 401s and redirects that are then discarded, so it must pick its
+     * subscriber by status (e.g. write 200/206 bodies to a blob, collect others as bytes).
+     */
+    <T> HttpResponse<T> exchange(String host, Call call, HttpResponse.BodyHandler<T> handler) throws IOException {
         URI uri = call.uri();
         String origin = uri.getRawAuthority();
         String method = call.method();
@@ -136,7 +145,7 @@ final class RegistryHttp implements AutoCloseable {
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body.get());
             call.headers().forEach(request::header);
             if (method.equals("GET") || method.equals("HEAD")) {
-                // covers connect to response headers only; a body is watched by stallGuarded
+                // java.net.http stops this timer at the response headers; bodies have a stall watch
                 request.timeout(options.stallTimeout());
             }
             String authorization = null;
@@ -147,7 +156,7 @@ final class RegistryHttp implements AutoCloseable {
                     request.header("Authorization", authorization);
                 }
             }
-            HttpResponse<InputStream> response = sendRaw(request.build(), host);
+            HttpResponse<T> response = sendRaw(request.build(), host, handler);
             int status = response.statusCode();
             if (status == 401 && toOrigin && !authRetried) {
                 authRetried = true;
@@ -174,9 +183,10 @@ final class RegistryHttp implements AutoCloseable {
         throw new RegistryUnavailableException("more than " + MAX_REDIRECTS + " redirects from " + call.uri());
     }
 
-    private HttpResponse<InputStream> sendRaw(HttpRequest request, String host) throws IOException {
+    private <T> HttpResponse<T> sendRaw(HttpRequest request, String host, HttpResponse.BodyHandler<T> handler)
+            throws IOException {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            return http.send(request, handler);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted: " + request.method() + " " + request.uri());
@@ -226,21 +236,30 @@ final class RegistryHttp implements AutoCloseable {
      * codes ({@code {"errors":[{"code":"MANIFEST_UNKNOWN","message":…}]}}) in the message.
      */
     LayerCacheException error(String host, String context, HttpResponse<InputStream> response) {
-        int status = response.statusCode();
-        String detail = "HTTP " + status;
-        List<String> codes = new ArrayList<>();
+        byte[] bytes = new byte[0];
         try (InputStream in = response.body()) {
-            byte[] bytes = in.readNBytes(64 * 1024);
-            if (bytes.length > 0 && !response.request().method().equals("HEAD")) {
-                JsonNode errors = JSON.readTree(bytes).path("errors");
-                for (JsonNode error : errors) {
+            bytes = in.readNBytes(64 * 1024);
+        } catch (IOException unreadable) {
+            // the status alone has to do
+        }
+        return error(host, context, response, bytes);
+    }
+
+    /** {@link #error(String, String, HttpResponse)} for a body already read. */
+    LayerCacheException error(String host, String context, HttpResponse<?> response, byte[] bytes) {
+        int status = response.statusCode();
+        StringBuilder detail = new StringBuilder("HTTP " + status);
+        List<String> codes = new ArrayList<>();
+        if (bytes != null && bytes.length > 0 && !response.request().method().equals("HEAD")) {
+            try {
+                for (JsonNode error : JSON.readTree(bytes).path("errors")) {
                     String code = error.path("code").asText("");
                     codes.add(code);
-                    detail += " " + code + ": " + error.path("message").asText("");
+                    detail.append(' ').append(code).append(": ").append(error.path("message").asText(""));
                 }
+            } catch (IOException | RuntimeException notJson) {
+                // not the registry's error format; the status has to do
             }
-        } catch (IOException | RuntimeException unreadable) {
-            // the status alone has to do
         }
         String message = context + ": " + detail;
         if (status == 401 || status == 403) {
@@ -258,12 +277,21 @@ final class RegistryHttp implements AutoCloseable {
         return new FailedPreconditionException(message);
     }
 
-    static void discard(HttpResponse<InputStream> response) {
-        try (InputStream in = response.body()) {
-            in.skip(Long.MAX_VALUE);
-        } catch (IOException ignored) {
-            // the connection is dropped instead of reused
+    /** Drains a streamed body so the connection can be reused; other bodies are already read. */
+    static void discard(HttpResponse<?> response) {
+        if (response.body() instanceof InputStream stream) {
+            try (InputStream in = stream) {
+                in.skip(Long.MAX_VALUE);
+            } catch (IOException ignored) {
+                // the connection is dropped instead of reused
+            }
         }
+    }
+
+    /** Runs {@code check} every quarter of the stall timeout until the returned future is cancelled. */
+    ScheduledFuture<?> watchStall(Runnable check) {
+        long period = Math.max(50, options.stallTimeout().toMillis() / 4);
+        return stallWatch.scheduleAtFixedRate(check, period, period, TimeUnit.MILLISECONDS);
     }
 
     static Map<String, String> headers(String... pairs) {
