@@ -46,6 +46,7 @@ final class RegistryAuth {
     private final Duration timeout;
     private final ConcurrentHashMap<String, AuthChallenge> challengeByHost = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Token> tokens = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Object> fetchLocks = new ConcurrentHashMap<>();
 
     RegistryAuth(HttpClient http, RegistryCredentials credentials, Clock clock, Duration timeout) {
         this.http = http;
@@ -67,10 +68,11 @@ final class RegistryAuth {
     }
 
     /**
-     * Learns from a 401. Returns true when a retry with (new) credentials can help: the host asked
-     * for a scheme Gantry speaks and there is something new to send.
+     * Learns from a 401. Returns the scopes to retry with (the request's plus any the challenge
+     * names), or null when a retry cannot help: the host asked for a scheme Gantry does not speak,
+     * or there is nothing new to send.
      */
-    boolean onUnauthorized(String host, HttpResponse<?> response, List<String> scopes, String sentAuthorization) {
+    List<String> onUnauthorized(String host, HttpResponse<?> response, List<String> scopes, String sentAuthorization) {
         List<AuthChallenge> challenges = response.headers().allValues("WWW-Authenticate").stream()
                 .flatMap(value -> AuthChallenge.parse(value).stream())
                 .toList();
@@ -80,18 +82,19 @@ final class RegistryAuth {
         if (bearer.isPresent()) {
             AuthChallenge challenge = bearer.get();
             challengeByHost.put(host, challenge);
-            String key = tokenKey(challenge, scopesFor(challenge, scopes));
+            List<String> retryScopes = scopesFor(challenge, scopes);
+            String key = tokenKey(challenge, retryScopes);
             Token cached = tokens.get(key);
             if (cached != null && sentAuthorization != null && sentAuthorization.equals("Bearer " + cached.value())) {
-                tokens.remove(key); // refused: maybe revoked or too narrow; get a fresh one once
+                tokens.remove(key); // refused: maybe revoked; get a fresh one once
             }
-            return sentAuthorization == null || sentAuthorization.startsWith("Bearer ");
+            return sentAuthorization == null || sentAuthorization.startsWith("Bearer ") ? retryScopes : null;
         }
         if (basic.isPresent()) {
             challengeByHost.put(host, basic.get());
-            return sentAuthorization == null && credentials.forHost(host).isPresent();
+            return sentAuthorization == null && credentials.forHost(host).isPresent() ? scopes : null;
         }
-        return false;
+        return null;
     }
 
     /** Why a request stayed unauthorized, for the error message. */
@@ -104,13 +107,45 @@ final class RegistryAuth {
         return challenge.scheme() + " auth, " + who;
     }
 
+    /**
+     * The request's scopes plus those the challenge names that they do not already grant (the
+     * registry knows what the request needs; "repository:app:pull,push" already grants pull).
+     */
     private static List<String> scopesFor(AuthChallenge challenge, List<String> scopes) {
         TreeSet<String> all = new TreeSet<>(scopes);
         String asked = challenge.param("scope");
         if (asked != null && !asked.isBlank()) {
-            all.addAll(List.of(asked.split(" ")));
+            for (String needed : asked.split(" ")) {
+                if (!grants(scopes, needed)) {
+                    all.add(needed);
+                }
+            }
         }
         return List.copyOf(all);
+    }
+
+    /** Whether {@code scopes} ("type:name:action,action") grant every action of {@code needed}. */
+    static boolean grants(List<String> scopes, String needed) {
+        int cut = needed.lastIndexOf(':');
+        if (cut <= 0) {
+            return scopes.contains(needed);
+        }
+        String resource = needed.substring(0, cut);
+        for (String action : needed.substring(cut + 1).split(",")) {
+            boolean granted = false;
+            for (String scope : scopes) {
+                int c = scope.lastIndexOf(':');
+                if (c > 0 && scope.substring(0, c).equals(resource)
+                        && List.of(scope.substring(c + 1).split(",")).contains(action)) {
+                    granted = true;
+                    break;
+                }
+            }
+            if (!granted) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String tokenKey(AuthChallenge challenge, List<String> scopes) {
@@ -118,15 +153,22 @@ final class RegistryAuth {
     }
 
     private String token(String host, AuthChallenge challenge, List<String> requestScopes) throws IOException {
-        List<String> scopes = scopesFor(challenge, requestScopes);
+        List<String> scopes = List.copyOf(new TreeSet<>(requestScopes));
         String key = tokenKey(challenge, scopes);
         Token cached = tokens.get(key);
         if (cached != null && clock.instant().isBefore(cached.expires())) {
             return cached.value();
         }
-        Token fresh = fetchToken(host, challenge, scopes);
-        tokens.put(key, fresh);
-        return fresh.value();
+        // parallel blob transfers hit the first challenge together: one token request per key
+        synchronized (fetchLocks.computeIfAbsent(key, k -> new Object())) {
+            cached = tokens.get(key);
+            if (cached != null && clock.instant().isBefore(cached.expires())) {
+                return cached.value();
+            }
+            Token fresh = fetchToken(host, challenge, scopes);
+            tokens.put(key, fresh);
+            return fresh.value();
+        }
     }
 
     private Token fetchToken(String host, AuthChallenge challenge, List<String> scopes) throws IOException {

@@ -139,6 +139,7 @@ final class RegistryHttp implements AutoCloseable {
         String origin = uri.getRawAuthority();
         String method = call.method();
         Supplier<HttpRequest.BodyPublisher> body = call.body();
+        List<String> scopes = call.scopes();
         boolean authRetried = false;
         for (int redirects = 0; redirects <= MAX_REDIRECTS; ) {
             HttpRequest.Builder request = HttpRequest.newBuilder(uri)
@@ -151,7 +152,7 @@ final class RegistryHttp implements AutoCloseable {
             String authorization = null;
             boolean toOrigin = origin.equals(uri.getRawAuthority());
             if (toOrigin) {
-                authorization = auth.authorization(host, call.scopes()).orElse(null);
+                authorization = auth.authorization(host, scopes).orElse(null);
                 if (authorization != null) {
                     request.header("Authorization", authorization);
                 }
@@ -160,7 +161,9 @@ final class RegistryHttp implements AutoCloseable {
             int status = response.statusCode();
             if (status == 401 && toOrigin && !authRetried) {
                 authRetried = true;
-                if (auth.onUnauthorized(host, response, call.scopes(), authorization)) {
+                List<String> retryScopes = auth.onUnauthorized(host, response, scopes, authorization);
+                if (retryScopes != null) {
+                    scopes = retryScopes;
                     discard(response);
                     continue;
                 }
