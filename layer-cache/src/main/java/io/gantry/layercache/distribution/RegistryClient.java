@@ -57,8 +57,9 @@ import java.util.regex.Pattern;
  * <p><b>Pull</b>: the reference (tag or digest) is resolved to a manifest with an {@code Accept}
  * for OCI and Docker schema2 manifests and indexes; an index is narrowed to the wanted platform.
  * A manifest's digest is always computed over the bytes received and checked against the digest
- * asked for and against {@code Docker-Content-Digest}. Everything the image needs is added to the
- * lease {@code image/<reference>} before it is written; the config and then the layers are
+ * asked for and against {@code Docker-Content-Digest}. Everything the image needs is added to a
+ * lease of the pull before it is written (the image's own lease, {@code image/<reference>},
+ * replaces it when the image is named); the config and then the layers are
  * downloaded (layers in parallel on a pool of {@code concurrency} threads) into the content store,
  * which verifies each blob before committing it. A download that breaks is retried with backoff
  * and continues where it stopped ({@code Range: bytes=N-}, also after a restart of the process);
@@ -75,8 +76,13 @@ public final class RegistryClient implements AutoCloseable {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final long PROGRESS_STEP = 256 * 1024;
 
-    /** A reference resolved to the document it names and the image manifest chosen for a platform. */
-    public record Resolved(ImageReference reference, Parsed<ManifestDocument> target, Parsed<ImageManifest> manifest) {
+    /**
+     * A reference resolved to the document it names and the image manifest chosen for a platform.
+     * {@code platformUnchecked} is true when the manifest came from an index entry that declares no
+     * platform: then only the image config can say whether it runs there.
+     */
+    public record Resolved(ImageReference reference, Parsed<ManifestDocument> target, Parsed<ImageManifest> manifest,
+                           boolean platformUnchecked) {
     }
 
     private final ImageStore images;
@@ -113,6 +119,7 @@ public final class RegistryClient implements AutoCloseable {
     public Resolved resolve(ImageReference ref, Platform platform) throws IOException {
         Parsed<ManifestDocument> target = fetchManifest(ref);
         Parsed<ManifestDocument> doc = target;
+        boolean unchecked = false;
         for (int depth = 0; doc.value() instanceof ImageIndex index; depth++) {
             if (depth >= 4) {
                 throw new FailedPreconditionException("resolve " + ref + ": indexes nested more than 4 deep");
@@ -123,9 +130,14 @@ public final class RegistryClient implements AutoCloseable {
             } catch (PlatformNotFoundException e) {
                 throw new io.gantry.layercache.NotFoundException("resolve " + ref + ": " + e.getMessage(), e);
             }
+            unchecked = chosen.platform() == null;
             doc = fetchManifest(ref, chosen.digest().toString(), chosen, "resolve " + ref + " (" + platform + ")");
         }
-        return new Resolved(ref, target, doc.as(ImageManifest.class));
+        try {
+            return new Resolved(ref, target, doc.as(ImageManifest.class), unchecked);
+        } catch (InvalidDocumentException e) {
+            throw new FailedPreconditionException("resolve " + ref + ": " + e.getMessage(), e);
+        }
     }
 
     private Parsed<ManifestDocument> fetchManifest(ImageReference repo, String reference, Descriptor expected,
@@ -184,12 +196,22 @@ public final class RegistryClient implements AutoCloseable {
      * {@code ref}, every blob verified and leased.
      */
     public PulledImage pull(ImageReference ref, Platform platform, PullProgress progress) throws IOException {
+        // content is held by a lease of this pull until the image is named (which leases it as
+        // image/<ref>); a failed pull drops it, and what it downloaded is left to gc, LRU
+        String lease = "pull/" + java.util.UUID.randomUUID();
+        try {
+            return pull(ref, platform, progress, lease);
+        } finally {
+            content.leases().delete(lease);
+        }
+    }
+
+    private PulledImage pull(ImageReference ref, Platform platform, PullProgress progress, String lease)
+            throws IOException {
         Resolved resolved = resolve(ref, platform);
         Parsed<ManifestDocument> target = resolved.target();
         Parsed<ImageManifest> manifest = resolved.manifest();
         ImageManifest m = manifest.value();
-        String lease = ImageStore.leaseName(ref);
-
         Set<Digest> digests = new LinkedHashSet<>();
         digests.add(target.digest());
         digests.add(manifest.digest());
@@ -208,6 +230,10 @@ public final class RegistryClient implements AutoCloseable {
             config = OciJson.parseImageConfig(content.readAll(m.config().digest()), m.config());
         } catch (InvalidDocumentException e) {
             throw new FailedPreconditionException(configContext + ": " + e.getMessage(), e);
+        }
+        if (resolved.platformUnchecked() && !platform.matches(config.value().platform())) {
+            throw new io.gantry.layercache.NotFoundException("pull " + ref + ": the index entry " + manifest.digest()
+                    + " declares no platform and its config says " + config.value().platform() + ", not " + platform);
         }
         if (config.value().diffIds().size() != m.layers().size()) {
             throw new FailedPreconditionException("pull " + ref + ": config " + m.config().digest() + " lists "

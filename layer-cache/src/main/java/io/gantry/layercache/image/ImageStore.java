@@ -136,6 +136,9 @@ public final class ImageStore {
         byte[] raw = content.readAll(descriptor.digest());
         try {
             return OciJson.parseManifest(raw, descriptor);
+        } catch (io.gantry.protocol.oci.DigestMismatchException e) {
+            throw new io.gantry.layercache.DigestMismatchException("manifest " + descriptor.digest()
+                    + " in the content store: " + e.getMessage());
         } catch (InvalidDocumentException e) {
             throw new FailedPreconditionException("manifest " + descriptor.digest() + " in the content store: " + e.getMessage(), e);
         }
@@ -175,6 +178,9 @@ public final class ImageStore {
         byte[] raw = content.readAll(descriptor.digest());
         try {
             return OciJson.parseImageConfig(raw, descriptor);
+        } catch (io.gantry.protocol.oci.DigestMismatchException e) {
+            throw new io.gantry.layercache.DigestMismatchException("config " + descriptor.digest()
+                    + " in the content store: " + e.getMessage());
         } catch (InvalidDocumentException e) {
             throw new FailedPreconditionException("config " + descriptor.digest() + " of manifest " + manifest.digest()
                     + ": " + e.getMessage(), e);

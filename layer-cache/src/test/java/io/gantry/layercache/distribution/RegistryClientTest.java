@@ -132,6 +132,8 @@ class RegistryClientTest {
         Set<Digest> leased = b.leases().get(ImageStore.leaseName(name)).orElseThrow().digests();
         assertTrue(leased.contains(pulled.manifestDigest()));
         assertTrue(leased.containsAll(pulled.diffIds()), "the lease keeps diff ids for unpacked layers");
+        assertEquals(List.of(ImageStore.leaseName(name)), b.leases().list().stream().map(l -> l.name()).toList(),
+                "the pull's own lease is gone once the image holds its content");
         for (Descriptor layer : pulled.layers()) {
             assertTrue(leased.contains(layer.digest()));
         }
@@ -183,6 +185,7 @@ class RegistryClientTest {
         assertFalse(fresh.content().exists(layer.digest()), "the corrupt layer is not in the store");
         assertTrue(fresh.content().ingest(layer.digest()).isEmpty(), "nor kept for a resume");
         assertTrue(fresh.find(name).isEmpty(), "the image is not named");
+        assertEquals(List.of(), fresh.content().leases().list(), "a failed pull leaves no lease behind");
     }
 
     @Test
@@ -254,6 +257,33 @@ class RegistryClientTest {
             FailedPreconditionException partial = assertThrows(FailedPreconditionException.class,
                     () -> client.push(multi, ref("multi-copy:1"), PushProgress.NONE));
             assertTrue(partial.getMessage().contains("not in the content store"), partial.getMessage());
+        }
+    }
+
+    @Test
+    void anIndexEntryWithoutPlatformIsCheckedAgainstTheConfig() throws IOException {
+        ImageStore local = newStore("local");
+        ImageReference arm = ref("noplatform:arm64");
+        ImageBuilder.BuiltImage armImage = ImageBuilder.create(local).platform(Platform.of("linux", "arm64"))
+                .layer(io.gantry.layercache.image.LayerContent.builder().file("arch", "arm64").build(), "arm64")
+                .build(arm);
+        byte[] indexBytes = OciJson.write(ImageIndex.oci(List.of(armImage.descriptor())));
+        Descriptor indexDescriptor = Descriptor.forContent(MediaTypes.OCI_INDEX, indexBytes);
+        local.content().write(indexBytes);
+        ImageReference name = ref("noplatform:1");
+        local.put(name, indexDescriptor);
+        try (RegistryClient client = new RegistryClient(local, plain())) {
+            client.push(name, name, PushProgress.NONE);
+        }
+        ImageStore fresh = newStore("fresh");
+        try (RegistryClient client = new RegistryClient(fresh, plain())) {
+            NotFoundException wrong = assertThrows(NotFoundException.class,
+                    () -> client.pull(name, Platform.of("linux", "amd64"), PullProgress.NONE));
+            assertTrue(wrong.getMessage().contains("declares no platform and its config says linux/arm64"),
+                    wrong.getMessage());
+            assertEquals(List.of(), fresh.content().leases().list());
+            assertEquals(armImage.digest(),
+                    client.pull(name, Platform.of("linux", "arm64"), PullProgress.NONE).manifestDigest());
         }
     }
 

@@ -157,6 +157,49 @@ class ResumeAndSharingTest {
     }
 
     @Test
+    void aServerErrorIsRetriedWithBackoff() throws IOException {
+        proxy.failOnce(layerPath(), 503);
+        proxy.failOnce("/manifests/1", 502);
+        ImageStore store = ImageStore.open(ContentStore.open(dir));
+        try (RegistryClient client = new RegistryClient(store, options(3))) {
+            client.pull(viaProxy, Platform.of("linux", "amd64"), PullProgress.NONE);
+        }
+        assertEquals(List.of(503, 200), layerGets().stream().map(RegistryProxy.Exchange::status).toList());
+        assertEquals(layer.size(), proxy.bytesSent(layerPath()));
+    }
+
+    @Test
+    void aStalledDownloadIsAbandonedAndResumed() throws IOException {
+        long stall = 1_000_000;
+        proxy.stallOnce(layerPath(), stall);
+        ImageStore store = ImageStore.open(ContentStore.open(dir));
+        long start = System.nanoTime();
+        try (RegistryClient client = new RegistryClient(store, options(3).withStallTimeout(Duration.ofMillis(300)))) {
+            client.pull(viaProxy, Platform.of("linux", "amd64"), PullProgress.NONE);
+        }
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "the stall was noticed, not waited out");
+        List<RegistryProxy.Exchange> gets = layerGets();
+        assertEquals(2, gets.size(), gets.toString());
+        assertEquals("bytes=" + stall + "-", gets.get(1).range());
+        assertArrayEquals(registryBytes(), store.content().readAll(layer.digest()));
+    }
+
+    @Test
+    void anUnreachableRegistryFailsAfterTheRetries() throws IOException {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        ImageReference nowhere = ImageReference.parse("127.0.0.1:" + closedPort + "/app:1");
+        try (RegistryClient client = new RegistryClient(ImageStore.open(ContentStore.open(dir)), options(2))) {
+            RegistryUnavailableException e = assertThrows(RegistryUnavailableException.class,
+                    () -> client.pull(nowhere, Platform.of("linux", "amd64"), PullProgress.NONE));
+            assertTrue(e.getMessage().startsWith("resolve " + nowhere + ": ConnectException"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("(after 2 attempts)"), e.getMessage());
+        }
+    }
+
+    @Test
     void concurrentPullsOfOneImageDownloadEachBlobOnce() throws Exception {
         ImageStore store = ImageStore.open(ContentStore.open(dir));
         java.util.function.Predicate<LocalRegistry.Request> layerServed =

@@ -61,6 +61,9 @@ public final class RegistryProxy implements AutoCloseable {
     private final Map<String, AtomicLong> bytesByPath = new ConcurrentHashMap<>();
     private final Map<String, Long> cutOnce = new ConcurrentHashMap<>();
     private final Set<String> corrupt = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> failOnce = new ConcurrentHashMap<>();
+    private final Map<String, Long> stallOnce = new ConcurrentHashMap<>();
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean ignoreRange;
     private volatile Gate gate;
 
@@ -87,6 +90,16 @@ public final class RegistryProxy implements AutoCloseable {
     /** The next GET of a path ending with {@code pathSuffix} is cut after {@code bytes} body bytes. */
     public void cutOnce(String pathSuffix, long bytes) {
         cutOnce.put(pathSuffix, bytes);
+    }
+
+    /** The next request for a path ending with {@code pathSuffix} is answered {@code status} (e.g. 503) without forwarding. */
+    public void failOnce(String pathSuffix, int status) {
+        failOnce.put(pathSuffix, status);
+    }
+
+    /** The next GET of a path ending with {@code pathSuffix} stops sending (but keeps the connection) after {@code bytes}. */
+    public void stallOnce(String pathSuffix, long bytes) {
+        stallOnce.put(pathSuffix, bytes);
     }
 
     /** GETs of paths ending with {@code pathSuffix} get their first body byte flipped. */
@@ -131,6 +144,17 @@ public final class RegistryProxy implements AutoCloseable {
                 exchange.sendResponseHeaders(rejection.status(), -1);
                 exchanges.add(new Exchange(method, pathAndQuery, null, rejection.status(), 0));
                 return;
+            }
+            for (String suffix : failOnce.keySet()) {
+                if (path.endsWith(suffix)) {
+                    Integer status = failOnce.remove(suffix);
+                    if (status != null) {
+                        exchange.getRequestBody().readAllBytes();
+                        exchange.sendResponseHeaders(status, -1);
+                        exchanges.add(new Exchange(method, pathAndQuery, null, status, 0));
+                        return;
+                    }
+                }
             }
             byte[] requestBody = exchange.getRequestBody().readAllBytes();
             HttpRequest.Builder forward = HttpRequest.newBuilder(upstream.resolve(pathAndQuery))
@@ -184,8 +208,15 @@ public final class RegistryProxy implements AutoCloseable {
                 return;
             }
             Long cutAfter = null;
+            Long stallAfter = null;
             boolean flip = false;
             if (method.equals("GET")) {
+                for (String suffix : stallOnce.keySet()) {
+                    if (path.endsWith(suffix)) {
+                        stallAfter = stallOnce.remove(suffix);
+                        break;
+                    }
+                }
                 for (String suffix : cutOnce.keySet()) {
                     if (path.endsWith(suffix)) {
                         cutAfter = cutOnce.remove(suffix);
@@ -202,6 +233,20 @@ public final class RegistryProxy implements AutoCloseable {
                 for (int n; (n = in.read(buffer)) > 0; ) {
                     if (flip && sent == 0) {
                         buffer[0] ^= 0x55;
+                    }
+                    if (stallAfter != null && sent + n > stallAfter) {
+                        int part = (int) (stallAfter - sent);
+                        body.write(buffer, 0, part);
+                        body.flush();
+                        sent += part;
+                        counter.addAndGet(part);
+                        exchanges.add(new Exchange(method, pathAndQuery, range, response.statusCode(), sent));
+                        try {
+                            closed.await(10, java.util.concurrent.TimeUnit.SECONDS); // silence, connection open
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        throw new IOException("stalled by the test proxy after " + sent + " bytes");
                     }
                     if (cutAfter != null && sent + n > cutAfter) {
                         int part = (int) (cutAfter - sent);
@@ -230,6 +275,7 @@ public final class RegistryProxy implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         server.stop(0);
         executor.shutdownNow();
     }
