@@ -321,7 +321,12 @@ public final class ContentStore {
         Path dir = Files.createDirectories(target.getParent());
         Instant now = options.clock().instant();
         if (Files.exists(target)) {
-            Files.deleteIfExists(ingestFile);
+            Files.deleteIfExists(ingestFile); // committed meanwhile (another process): same bytes
+            try {
+                Files.setLastModifiedTime(target, FileTime.from(now));
+            } catch (IOException advisory) {
+                // last use only orders gc
+            }
         } else {
             Files.setPosixFilePermissions(ingestFile, PosixFilePermissions.fromString("r--r--r--"));
             Files.setLastModifiedTime(ingestFile, FileTime.from(now));

@@ -21,7 +21,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A benchmark, not a test: cold pull of an image with one ~100 MB random (incompressible) layer
+ * A benchmark, not a test (the name keeps it out of the default surefire run): cold pull of an image with one ~100 MB random (incompressible) layer
  * from a local docker-registry into an empty content store, median of several runs, next to
  * {@code skopeo copy} of the same image to an OCI directory (download only). Prints numbers, asserts
  * nothing about time. Runs only when asked:
