@@ -151,6 +151,25 @@ public final class Posix {
         return (int) (((dev >>> 12) & 0xffffff00L) | (dev & 0x000000ffL));
     }
 
+    /** symlink(2) with the target text exactly as given (java.nio would normalize it). */
+    public void symlink(String target, Path link) throws PosixException {
+        String l = link.toString();
+        if (posix.symlink(target, l) != 0) {
+            throw posixError("symlink", l + " -> " + target, posix.errno());
+        }
+    }
+
+    /** readlink(2): the target text exactly as stored. */
+    public String readlink(Path link) throws PosixException {
+        String l = link.toString();
+        byte[] buf = new byte[4096];
+        int n = posix.readlink(l, buf, buf.length);
+        if (n < 0) {
+            throw posixError("readlink", l, posix.errno());
+        }
+        return new String(buf, 0, n, StandardCharsets.UTF_8);
+    }
+
     // ---- extended attributes ---------------------------------------------------------------
 
     public void lsetxattr(Path path, String name, byte[] value) throws PosixException {
