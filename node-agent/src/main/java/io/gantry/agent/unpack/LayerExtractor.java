@@ -97,6 +97,11 @@ final class LayerExtractor {
             throw wrapped;
         } catch (IOException ex) {
             throw new IOException("layer " + layer + ": entry '" + e.name() + "': " + ex.getMessage(), ex);
+        } catch (java.nio.file.InvalidPathException ex) {
+            // The JVM encodes file names with sun.jnu.encoding, taken from the locale at start.
+            throw new LayerFormatException("layer " + layer + ": entry '" + e.name() + "': the name cannot be"
+                    + " encoded as a file name with sun.jnu.encoding=" + System.getProperty("sun.jnu.encoding")
+                    + "; run the agent with a UTF-8 locale (LC_ALL=C.UTF-8)", ex);
         }
     }
 

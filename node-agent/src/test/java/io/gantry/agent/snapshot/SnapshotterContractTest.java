@@ -125,6 +125,7 @@ abstract class SnapshotterContractTest {
         assertTrue(Files.isDirectory(root.resolve("host"), LinkOption.NOFOLLOW_LINKS),
                 "a directory replaces the lower layer's symlink");
         assertEquals("not the host", Files.readString(root.resolve("host/inside")));
+        assertFalse(Files.exists(root.resolve("etc/inside")), "nothing was written through the lower symlink");
     }
 
     @Test

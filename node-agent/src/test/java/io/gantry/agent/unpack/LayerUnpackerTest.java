@@ -153,6 +153,14 @@ class LayerUnpackerTest {
     }
 
     @Test
+    void nonAsciiNamesAreKept() throws IOException {
+        TestLayer layer = new TestLayer().file("usr/share/café/naïve €.txt", "utf-8", 0644).symlink("lien", "café");
+        Path root = unpack(layer).directory();
+        assertEquals("utf-8", Files.readString(root.resolve("usr/share/café/naïve €.txt")));
+        assertEquals("café", Posix.get().readlink(root.resolve("lien")));
+    }
+
+    @Test
     void plainTarAndZstdLayersUnpackToo() throws IOException {
         TestLayer plain = new TestLayer().file("a", "plain", 0644);
         UnpackResult r1 = unpacker.unpack(plain.diffId(), new ByteArrayInputStream(plain.tar()));
