@@ -42,6 +42,25 @@ final class MetadataStore {
                 records.put(r.name(), r);
             }
         }
+        resolveInterruptedCommits();
+    }
+
+    /**
+     * A commit writes the committed record, then deletes the active one; a crash between leaves
+     * both naming one directory. The commit had happened: the active record goes.
+     */
+    private void resolveInterruptedCommits() throws IOException {
+        Map<String, SnapshotRecord> committedById = new java.util.HashMap<>();
+        for (SnapshotRecord r : records.values()) {
+            if (r.id() != null && r.kind() == SnapshotInfo.Kind.COMMITTED) {
+                committedById.put(r.id(), r);
+            }
+        }
+        for (SnapshotRecord r : List.copyOf(records.values())) {
+            if (r.id() != null && r.kind() != SnapshotInfo.Kind.COMMITTED && committedById.containsKey(r.id())) {
+                delete(r.name());
+            }
+        }
     }
 
     SnapshotRecord get(String name) {

@@ -28,8 +28,14 @@ import java.util.function.Function;
  *
  * <p>A snapshot without a parent is a bind mount of its own directory; a view of a single layer
  * is a read-only bind mount of it, because overlay wants two lowerdirs when there is no upper.
+ *
+ * <p>Where the kernel turns on {@code redirect_dir} or {@code metacopy} by default, active mounts
+ * turn them off: the upper dir must hold plain copies and whiteouts for {@link Changes} and
+ * {@link LayerCommitter} to read it as a layer, as Docker's overlay2 also requires.
  */
 public final class OverlaySnapshotter extends AbstractSnapshotter {
+    private static final List<String> FEATURES_OFF = featuresToTurnOff();
+
     private final Path links;
 
     public OverlaySnapshotter(Path root, Function<Digest, Path> layerDirectories) throws IOException {
@@ -73,6 +79,7 @@ public final class OverlaySnapshotter extends AbstractSnapshotter {
         if (active) {
             options.add("upperdir=" + fs);
             options.add("workdir=" + snapshotDir.resolve("work"));
+            options.addAll(FEATURES_OFF);
         }
         return List.of(new Mount("overlay", "overlay", options));
     }
@@ -107,6 +114,21 @@ public final class OverlaySnapshotter extends AbstractSnapshotter {
         if (FileTrees.lstat(link) != null && !Files.exists(dir)) {
             Files.delete(link);
         }
+    }
+
+    private static List<String> featuresToTurnOff() {
+        List<String> off = new ArrayList<>();
+        for (String feature : List.of("redirect_dir", "metacopy")) {
+            try {
+                Path p = Path.of("/sys/module/overlay/parameters", feature);
+                if (Files.isReadable(p) && Files.readString(p).trim().equals("Y")) {
+                    off.add(feature + "=off");
+                }
+            } catch (IOException ignored) {
+                // not visible: the kernel's default is off
+            }
+        }
+        return List.copyOf(off);
     }
 
     private Path linkFor(Path dir) {
