@@ -12,7 +12,7 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Life cycle of one container: {@link #start} returns once the container's process runs
  * (or throws {@link ContainerRuntimeException.StartFailed}); {@link #await} completes with its
- * {@link ExitStatus} after its output has been fully delivered to the {@link LogSink};
+ * {@link ContainerExit} after its output has been fully delivered to the {@link LogSink};
  * {@link #stop} signals it and escalates to SIGKILL after a grace period; {@link #destroy}
  * removes everything the runtime created for it (state, cgroups, fifos), never the bundle or
  * the rootfs, which belong to the caller.
@@ -30,13 +30,13 @@ public interface ContainerRuntime extends AutoCloseable {
     ContainerHandle start(StartRequest request);
 
     /** Completes when the container has exited and its output is drained. */
-    CompletionStage<ExitStatus> await(String id);
+    CompletionStage<ContainerExit> await(String id);
 
     /**
      * Sends {@code signal}, then SIGKILL if the container still runs after {@code grace};
      * completes like {@link #await}. Stopping an exited container completes at once.
      */
-    CompletionStage<ExitStatus> stop(String id, int signal, Duration grace);
+    CompletionStage<ContainerExit> stop(String id, int signal, Duration grace);
 
     /** Sends one signal to the container's init, no escalation. */
     void kill(String id, int signal);

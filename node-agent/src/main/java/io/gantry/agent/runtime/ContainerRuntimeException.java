@@ -46,9 +46,9 @@ public class ContainerRuntimeException extends RuntimeException {
 
     /** The runtime could not start the container's process; the message carries the runtime's own words. */
     public static final class StartFailed extends ContainerRuntimeException {
-        private final ExitStatus exit;
+        private final ContainerExit exit;
 
-        public StartFailed(String id, String message, ExitStatus exit) {
+        public StartFailed(String id, String message, ContainerExit exit) {
             super(id, "start container " + id + ": " + message);
             this.exit = exit;
         }
@@ -59,7 +59,7 @@ public class ContainerRuntimeException extends RuntimeException {
         }
 
         /** The runtime's exit status when it got that far, else null. */
-        public ExitStatus exit() {
+        public ContainerExit exit() {
             return exit;
         }
     }

@@ -83,7 +83,7 @@ public final class FakeRuntime implements ContainerRuntime {
 
     public static Behaviour failsToStart(String message) {
         return c -> {
-            throw new ContainerRuntimeException.StartFailed(c.id(), message, (ExitStatus) null);
+            throw new ContainerRuntimeException.StartFailed(c.id(), message, (ContainerExit) null);
         };
     }
 
@@ -163,12 +163,12 @@ public final class FakeRuntime implements ContainerRuntime {
     }
 
     @Override
-    public CompletionStage<ExitStatus> await(String id) {
+    public CompletionStage<ContainerExit> await(String id) {
         return mine(id).exit.copy();
     }
 
     @Override
-    public CompletionStage<ExitStatus> stop(String id, int signal, Duration grace) {
+    public CompletionStage<ContainerExit> stop(String id, int signal, Duration grace) {
         FakeContainer c = mine(id);
         if (!c.exit.isDone()) {
             c.signal(signal);
@@ -192,7 +192,7 @@ public final class FakeRuntime implements ContainerRuntime {
     @Override
     public ContainerStatus state(String id) {
         FakeContainer c = mine(id);
-        ExitStatus exit = c.exit.getNow(null);
+        ContainerExit exit = c.exit.getNow(null);
         return exit == null ? ContainerStatus.running(id, c.pid, c.startedAt)
                 : ContainerStatus.exited(id, c.pid, c.startedAt, exit);
     }
@@ -247,7 +247,7 @@ public final class FakeRuntime implements ContainerRuntime {
         private final StartRequest request;
         private final long pid;
         private final Instant startedAt;
-        private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+        private final CompletableFuture<ContainerExit> exit = new CompletableFuture<>();
         private final List<Integer> signals = new CopyOnWriteArrayList<>();
         private final Set<Integer> ignored = ConcurrentHashMap.newKeySet();
         private volatile LogSink logs;
@@ -299,11 +299,11 @@ public final class FakeRuntime implements ContainerRuntime {
         }
 
         public void exit(int code) {
-            finish(ExitStatus.fromCode(code, false, clock.instant()));
+            finish(ContainerExit.fromCode(code, false, clock.instant()));
         }
 
         public void exitOom() {
-            finish(ExitStatus.fromCode(128 + Signals.SIGKILL, true, clock.instant()));
+            finish(ContainerExit.fromCode(128 + Signals.SIGKILL, true, clock.instant()));
         }
 
         void signal(int signal) {
@@ -313,7 +313,7 @@ public final class FakeRuntime implements ContainerRuntime {
             }
         }
 
-        private void finish(ExitStatus status) {
+        private void finish(ContainerExit status) {
             if (!exit.isDone()) {
                 logs.streamsClosed();
                 exit.complete(status);

@@ -191,7 +191,7 @@ public final class OciCliRuntime implements ContainerRuntime {
         String id = request.id();
         Path bundle = request.bundle().toAbsolutePath().normalize();
         if (!Files.isRegularFile(bundle.resolve("config.json"))) {
-            throw new ContainerRuntimeException.StartFailed(id, "no config.json in bundle " + bundle, (ExitStatus) null);
+            throw new ContainerRuntimeException.StartFailed(id, "no config.json in bundle " + bundle, (ContainerExit) null);
         }
         if (containers.containsKey(id)) {
             throw new ContainerRuntimeException.AlreadyExists(id, "running under this agent");
@@ -258,7 +258,7 @@ public final class OciCliRuntime implements ContainerRuntime {
     }
 
     private ContainerRuntimeException startFailure(Shimmed c, String timeout) {
-        ExitStatus exit = null;
+        ContainerExit exit = null;
         if (timeout != null) {
             try {
                 sendSignal(c, Signals.SIGKILL);
@@ -274,7 +274,7 @@ public final class OciCliRuntime implements ContainerRuntime {
             // fall through with what the logs say
         }
         String why = timeout != null ? timeout : runtimeError(c.dir).orElse(
-                exit == null ? "the runtime did not report" : "the runtime exited with " + exit.exitCode());
+                exit == null ? "the runtime did not report" : "the runtime exited with " + exit.code());
         try {
             destroy(c.id, true);
         } catch (RuntimeException e) {
@@ -286,12 +286,12 @@ public final class OciCliRuntime implements ContainerRuntime {
     // ---------------------------------------------------------------- wait / signals
 
     @Override
-    public CompletionStage<ExitStatus> await(String id) {
+    public CompletionStage<ContainerExit> await(String id) {
         return require(id).exit.copy();
     }
 
     @Override
-    public CompletionStage<ExitStatus> stop(String id, int signal, Duration grace) {
+    public CompletionStage<ContainerExit> stop(String id, int signal, Duration grace) {
         Shimmed c = require(id);
         if (c.exit.isDone()) {
             return c.exit.copy();
@@ -343,7 +343,7 @@ public final class OciCliRuntime implements ContainerRuntime {
     @Override
     public ContainerStatus state(String id) {
         Shimmed c = require(id);
-        ExitStatus exit = c.exit.getNow(null);
+        ContainerExit exit = c.exit.getNow(null);
         Instant started = c.startedAt == null ? Instant.EPOCH : c.startedAt;
         if (exit != null) {
             return ContainerStatus.exited(id, c.initPid, started, exit);
@@ -357,7 +357,7 @@ public final class OciCliRuntime implements ContainerRuntime {
     /** The runtime's own view ({@code runtime state ID}): status and pid, for diagnostics and recovery. */
     public Optional<RuntimeView> runtimeState(String id) {
         CliResult r = runCli(id, List.of("state", id), false);
-        if (r.exitCode() != 0) {
+        if (r.code() != 0) {
             return Optional.empty();
         }
         try {
@@ -415,8 +415,8 @@ public final class OciCliRuntime implements ContainerRuntime {
         }
         if (Files.exists(stateRoot.resolve(id))) {
             CliResult r = runCli(id, List.of("delete", "--force", id), false);
-            if (r.exitCode() != 0 && Files.exists(stateRoot.resolve(id))) {
-                throw new ContainerRuntimeException.CommandFailed(id, binary.name() + " delete --force " + id, r.exitCode(), r.stderr());
+            if (r.code() != 0 && Files.exists(stateRoot.resolve(id))) {
+                throw new ContainerRuntimeException.CommandFailed(id, binary.name() + " delete --force " + id, r.code(), r.stderr());
             }
         }
         String bundle = c != null ? c.bundle.toString() : readHandle(dir).map(ContainerHandle::bundle).orElse(null);
@@ -463,7 +463,7 @@ public final class OciCliRuntime implements ContainerRuntime {
         if (raced != null) {
             return raced;
         }
-        Optional<ExitStatus> recorded = readExitFile(dir);
+        Optional<ContainerExit> recorded = readExitFile(dir);
         if (recorded.isPresent()) {
             c.exit.complete(recorded.get().withDetail("exited while the agent was away; output after the agent stopped may be lost"));
         } else if (c.shim.alive()) {
@@ -475,7 +475,7 @@ public final class OciCliRuntime implements ContainerRuntime {
         } else {
             // The shim is gone and left no record (killed, or the host rebooted). A runtime still
             // running the container would be unsupervised: fence it.
-            Optional<ExitStatus> late = readExitFile(dir);
+            Optional<ContainerExit> late = readExitFile(dir);
             if (late.isPresent()) {
                 c.exit.complete(late.get());
             } else {
@@ -487,7 +487,7 @@ public final class OciCliRuntime implements ContainerRuntime {
                         LOG.warn("fencing unsupervised container {}: {}", id, e.getMessage());
                     }
                 }
-                c.exit.complete(ExitStatus.unknown("shim pid " + handle.shimPid() + " vanished without recording the exit status",
+                c.exit.complete(ContainerExit.unknown("shim pid " + handle.shimPid() + " vanished without recording the exit status",
                         options.clock().instant()));
             }
         }
@@ -514,7 +514,7 @@ public final class OciCliRuntime implements ContainerRuntime {
         final Process process; // null when adopted from an earlier agent
         final ProcessIdentity shim;
         final LogSink logs;
-        final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+        final CompletableFuture<ContainerExit> exit = new CompletableFuture<>();
         final Pump stdout;
         final Pump stderr;
         volatile long initPid;
@@ -554,7 +554,7 @@ public final class OciCliRuntime implements ContainerRuntime {
             if (detached) {
                 return;
             }
-            ExitStatus status = awaitExitRecord();
+            ContainerExit status = awaitExitRecord();
             if (status == null || detached) {
                 return;
             }
@@ -567,12 +567,12 @@ public final class OciCliRuntime implements ContainerRuntime {
             exit.complete(status);
         }
 
-        private ExitStatus awaitExitRecord() {
+        private ContainerExit awaitExitRecord() {
             if (process != null) {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII))) {
                     String line = r.readLine();
                     if (line != null && line.startsWith("exit ")) {
-                        Optional<ExitStatus> s = parseExitRecord(line.substring(5), options.clock().instant());
+                        Optional<ContainerExit> s = parseExitRecord(line.substring(5), options.clock().instant());
                         if (s.isPresent()) {
                             return s.get();
                         }
@@ -582,7 +582,7 @@ public final class OciCliRuntime implements ContainerRuntime {
                 }
                 try {
                     int rc = process.waitFor();
-                    return readExitFile(dir).orElseGet(() -> ExitStatus.unknown(
+                    return readExitFile(dir).orElseGet(() -> ContainerExit.unknown(
                             "shim exited with " + rc + " without recording the container's exit; see " + dir.resolve("shim.err"),
                             options.clock().instant()));
                 } catch (InterruptedException e) {
@@ -591,12 +591,12 @@ public final class OciCliRuntime implements ContainerRuntime {
                 }
             }
             while (!detached) {
-                Optional<ExitStatus> s = readExitFile(dir);
+                Optional<ContainerExit> s = readExitFile(dir);
                 if (s.isPresent()) {
                     return s.get();
                 }
                 if (!shim.alive()) {
-                    return readExitFile(dir).orElseGet(() -> ExitStatus.unknown(
+                    return readExitFile(dir).orElseGet(() -> ContainerExit.unknown(
                             "shim pid " + shim.pid() + " ended without recording the container's exit", options.clock().instant()));
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
@@ -747,7 +747,7 @@ public final class OciCliRuntime implements ContainerRuntime {
         return cmd;
     }
 
-    record CliResult(int exitCode, String stdout, String stderr) {
+    record CliResult(int code, String stdout, String stderr) {
     }
 
     private CliResult runCli(String id, List<String> args, boolean failOnError) {
@@ -775,8 +775,8 @@ public final class OciCliRuntime implements ContainerRuntime {
             }
             CliResult r = new CliResult(p.exitValue(), new String(out, StandardCharsets.UTF_8),
                     new String(err.get(5, TimeUnit.SECONDS), StandardCharsets.UTF_8));
-            if (failOnError && r.exitCode() != 0) {
-                throw new ContainerRuntimeException.CommandFailed(id, what, r.exitCode(), r.stderr());
+            if (failOnError && r.code() != 0) {
+                throw new ContainerRuntimeException.CommandFailed(id, what, r.code(), r.stderr());
             }
             return r;
         } catch (IOException | ExecutionException | TimeoutException e) {
@@ -788,7 +788,7 @@ public final class OciCliRuntime implements ContainerRuntime {
     }
 
     /** "rc oomkills" as the shim writes it. */
-    static Optional<ExitStatus> parseExitRecord(String text, Instant at) {
+    static Optional<ContainerExit> parseExitRecord(String text, Instant at) {
         String[] f = text.trim().split("\\s+");
         if (f.length < 1 || f[0].isEmpty()) {
             return Optional.empty();
@@ -796,14 +796,14 @@ public final class OciCliRuntime implements ContainerRuntime {
         try {
             int rc = Integer.parseInt(f[0]);
             long oom = f.length > 1 ? Long.parseLong(f[1]) : 0;
-            return Optional.of(ExitStatus.fromCode(rc, oom > 0, at));
+            return Optional.of(ContainerExit.fromCode(rc, oom > 0, at));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
     }
 
     /** The shim's {@code exit} file, once complete (it ends with a newline). */
-    private Optional<ExitStatus> readExitFile(Path dir) {
+    private Optional<ContainerExit> readExitFile(Path dir) {
         Path f = dir.resolve("exit");
         try {
             String s = Files.readString(f, StandardCharsets.US_ASCII);

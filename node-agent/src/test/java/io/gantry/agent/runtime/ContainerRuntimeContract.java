@@ -55,7 +55,7 @@ abstract class ContainerRuntimeContract {
         }
     }
 
-    protected static ExitStatus await(ContainerRuntime rt, String id) throws Exception {
+    protected static ContainerExit await(ContainerRuntime rt, String id) throws Exception {
         return rt.await(id).toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
@@ -65,8 +65,8 @@ abstract class ContainerRuntimeContract {
         String id = id("exit");
         ContainerHandle h = runtime().start(printsAndExits(id, "hi", "oops", 3, sink));
         assertEquals(id, h.id());
-        ExitStatus exit = await(runtime(), id);
-        assertEquals(3, exit.exitCode());
+        ContainerExit exit = await(runtime(), id);
+        assertEquals(3, exit.code());
         assertEquals(0, exit.signal());
         assertFalse(exit.oomKilled());
         assertEquals("hi\n", sink.text(LogStream.STDOUT));
@@ -80,8 +80,8 @@ abstract class ContainerRuntimeContract {
         String id = id("term");
         runtime().start(exitsOnTerm(id, new CollectingLogSink()));
         assertEquals(ContainerState.RUNNING, runtime().state(id).state());
-        ExitStatus exit = runtime().stop(id, Signals.SIGTERM, Duration.ofSeconds(20)).toCompletableFuture().get(15, TimeUnit.SECONDS);
-        assertEquals(143, exit.exitCode());
+        ContainerExit exit = runtime().stop(id, Signals.SIGTERM, Duration.ofSeconds(20)).toCompletableFuture().get(15, TimeUnit.SECONDS);
+        assertEquals(143, exit.code());
         assertEquals(Signals.SIGTERM, exit.signal());
     }
 
@@ -90,9 +90,9 @@ abstract class ContainerRuntimeContract {
         String id = id("grace");
         runtime().start(ignoresTerm(id, new CollectingLogSink()));
         long t0 = System.nanoTime();
-        ExitStatus exit = runtime().stop(id, Signals.SIGTERM, Duration.ofMillis(500)).toCompletableFuture().get(20, TimeUnit.SECONDS);
+        ContainerExit exit = runtime().stop(id, Signals.SIGTERM, Duration.ofMillis(500)).toCompletableFuture().get(20, TimeUnit.SECONDS);
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        assertEquals(137, exit.exitCode());
+        assertEquals(137, exit.code());
         assertEquals(Signals.SIGKILL, exit.signal());
         assertTrue(ms >= 450, "killed only after the grace period, took " + ms + " ms");
     }
@@ -102,7 +102,7 @@ abstract class ContainerRuntimeContract {
         String id = id("kill");
         runtime().start(exitsOnTerm(id, new CollectingLogSink()));
         runtime().kill(id, Signals.SIGKILL);
-        assertEquals(137, await(runtime(), id).exitCode());
+        assertEquals(137, await(runtime(), id).code());
         assertThrows(ContainerRuntimeException.FailedPrecondition.class, () -> runtime().kill(id, Signals.SIGTERM));
     }
 
@@ -139,8 +139,8 @@ abstract class ContainerRuntimeContract {
         CollectingLogSink sink2 = new CollectingLogSink();
         ContainerStatus st = second.recover(h, sink2);
         assertEquals(ContainerState.RUNNING, st.state());
-        ExitStatus exit = second.stop(id, Signals.SIGTERM, Duration.ofSeconds(20)).toCompletableFuture().get(15, TimeUnit.SECONDS);
-        assertEquals(143, exit.exitCode());
+        ContainerExit exit = second.stop(id, Signals.SIGTERM, Duration.ofSeconds(20)).toCompletableFuture().get(15, TimeUnit.SECONDS);
+        assertEquals(143, exit.code());
         assertEquals(ContainerState.EXITED, second.state(id).state());
     }
 
@@ -155,7 +155,7 @@ abstract class ContainerRuntimeContract {
         });
         ContainerStatus st = second.recover(h, new CollectingLogSink());
         assertEquals(ContainerState.EXITED, st.state());
-        assertEquals(143, st.exit().orElseThrow().exitCode());
+        assertEquals(143, st.exit().orElseThrow().code());
     }
 
     /** Closes the runtime, runs {@code meanwhile}, then returns a new instance. */
