@@ -24,8 +24,12 @@ public final class HostLimits {
     public static HostLimits current() {
         Map<String, long[]> m = new HashMap<>();
         for (RLIMIT r : RLIMIT.values()) {
-            if (r.defined() && r.name().startsWith("RLIMIT_")) {
-                m.put(r.name(), RuntimeNative.getrlimit(r));
+            if (r.defined() && r.name().startsWith("RLIMIT_") && !r.name().equals("RLIMIT_NLIMITS")) {
+                try {
+                    m.put(r.name(), RuntimeNative.getrlimit(r));
+                } catch (RuntimeException e) {
+                    // a constant jnr knows but this kernel doesn't: nothing to clamp against
+                }
             }
         }
         return new HostLimits(m);
