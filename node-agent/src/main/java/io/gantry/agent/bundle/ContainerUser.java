@@ -90,7 +90,12 @@ public record ContainerUser(long uid, long gid, List<Long> additionalGids, Strin
     }
 
     private static List<String[]> readColonFile(Path rootfs, String path) throws IOException {
-        Path p = RootfsPaths.resolve(rootfs, path);
+        Path p;
+        try {
+            p = RootfsPaths.resolve(rootfs, path);
+        } catch (IOException e) {
+            throw new BundleException("read the image's " + path + ": " + e.getMessage(), e);
+        }
         List<String[]> rows = new ArrayList<>();
         List<String> lines;
         try {

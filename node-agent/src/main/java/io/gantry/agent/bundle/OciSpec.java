@@ -37,6 +37,9 @@ public record OciSpec(
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     public record User(long uid, long gid, List<Long> additionalGids) {
+        public User {
+            additionalGids = additionalGids == null ? List.of() : List.copyOf(additionalGids);
+        }
     }
 
     public record Capabilities(
