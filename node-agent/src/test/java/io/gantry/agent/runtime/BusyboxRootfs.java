@@ -16,7 +16,7 @@ public final class BusyboxRootfs {
 
     public static final Path BUSYBOX = Path.of("/bin/busybox");
     static final List<String> APPLETS = List.of("sh", "true", "false", "echo", "sleep", "cat", "env", "id", "pwd",
-            "head", "tail", "dd", "ls", "ip", "wc", "hostname", "printf", "kill", "grep", "mkdir", "touch", "ps", "seq", "yes");
+            "head", "tail", "dd", "ls", "ip", "wc", "hostname", "printf", "kill", "grep", "mkdir", "touch", "ps", "seq", "yes", "usleep");
 
     private BusyboxRootfs() {
     }
