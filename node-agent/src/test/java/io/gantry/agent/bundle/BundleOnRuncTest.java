@@ -274,12 +274,16 @@ class BundleOnRuncTest {
         ImageConfig img = image(config().cmd(List.of("sh", "-c", "trap 'exit 0' TERM; echo up; sleep 1000 & wait")).build());
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<CompletableFuture<String>> starts = new ArrayList<>();
+        List<JsonFileLogWriter> logs = java.util.Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
         try {
             for (int i = 0; i < 50; i++) {
                 starts.add(CompletableFuture.supplyAsync(() -> {
                     try {
-                        return start(img, job().build(), new JsonFileLogWriter[1], new BundleWriter.WrittenBundle[1]);
+                        JsonFileLogWriter[] log = new JsonFileLogWriter[1];
+                        String id = start(img, job().build(), log, new BundleWriter.WrittenBundle[1]);
+                        logs.add(log[0]);
+                        return id;
                     } catch (Exception e) {
                         throw new RuntimeException(e);
                     }
@@ -292,6 +296,9 @@ class BundleOnRuncTest {
             long startMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             for (String id : ids) {
                 assertEquals(ContainerState.RUNNING, runtime.state(id).state(), id);
+            }
+            for (JsonFileLogWriter log : logs) {
+                awaitLog(log, "up"); // its TERM handler is in place
             }
             List<CompletableFuture<ContainerExit>> exits = new ArrayList<>();
             for (String id : ids) {

@@ -31,7 +31,10 @@ abstract class ContainerRuntimeContract {
     /** Prints {@code text} on stdout, {@code err} on stderr, then exits with {@code code}. */
     protected abstract StartRequest printsAndExits(String id, String text, String err, int code, CollectingLogSink sink) throws Exception;
 
-    /** Runs until a SIGTERM, which it handles by exiting with 143. */
+    /**
+     * Runs until a SIGTERM, which it handles by exiting with 143; prints "ready" once the handler
+     * is in place (a signal before that is dropped: the container's init has no handler yet).
+     */
     protected abstract StartRequest exitsOnTerm(String id, CollectingLogSink sink) throws Exception;
 
     /** Runs and ignores SIGTERM; only SIGKILL ends it. */
@@ -53,6 +56,14 @@ abstract class ContainerRuntimeContract {
                 System.err.println("cleanup of " + id + ": " + e);
             }
         }
+    }
+
+    protected static void awaitReady(CollectingLogSink sink) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!sink.text(LogStream.STDOUT).contains("ready\n") && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(sink.text(LogStream.STDOUT).contains("ready\n"), "container said ready");
     }
 
     protected static ContainerExit await(ContainerRuntime rt, String id) throws Exception {
@@ -78,8 +89,10 @@ abstract class ContainerRuntimeContract {
     @Test
     void stopSendsTheSignalFirst() throws Exception {
         String id = id("term");
-        runtime().start(exitsOnTerm(id, new CollectingLogSink()));
+        CollectingLogSink sink = new CollectingLogSink();
+        runtime().start(exitsOnTerm(id, sink));
         assertEquals(ContainerState.RUNNING, runtime().state(id).state());
+        awaitReady(sink);
         ContainerExit exit = runtime().stop(id, Signals.SIGTERM, Duration.ofSeconds(20)).toCompletableFuture().get(15, TimeUnit.SECONDS);
         assertEquals(143, exit.code());
         assertEquals(Signals.SIGTERM, exit.signal());
@@ -134,7 +147,9 @@ abstract class ContainerRuntimeContract {
     @Test
     void aRestartedAgentAdoptsARunningContainerAndCanStopIt() throws Exception {
         String id = id("adopt");
-        ContainerHandle h = runtime().start(exitsOnTerm(id, new CollectingLogSink()));
+        CollectingLogSink sink = new CollectingLogSink();
+        ContainerHandle h = runtime().start(exitsOnTerm(id, sink));
+        awaitReady(sink);
         ContainerRuntime second = restart();
         CollectingLogSink sink2 = new CollectingLogSink();
         ContainerStatus st = second.recover(h, sink2);
@@ -149,6 +164,7 @@ abstract class ContainerRuntimeContract {
         String id = id("away");
         CollectingLogSink sink = new CollectingLogSink();
         ContainerHandle h = runtime().start(exitsOnTerm(id, sink));
+        awaitReady(sink);
         ContainerRuntime second = restartWithout(() -> {
             // while no agent watches: the container ends
             terminateBehindTheAgentsBack(h);

@@ -62,7 +62,7 @@ class FakeRuntimeTest extends ContainerRuntimeContract {
 
     @Override
     protected StartRequest exitsOnTerm(String id, CollectingLogSink sink) {
-        return request(id, sink, FakeRuntime.runsUntilSignalled());
+        return request(id, sink, c -> c.stdout("ready\n"));
     }
 
     @Override

@@ -120,7 +120,7 @@ class OciCliRuntimeTest extends ContainerRuntimeContract {
     @Override
     protected StartRequest exitsOnTerm(String id, CollectingLogSink sink) throws Exception {
         return new StartRequest(id, containers.bundle(id,
-                List.of("sh", "-c", "trap 'exit 143' TERM; sleep 1000 & wait")), sink);
+                List.of("sh", "-c", "trap 'exit 143' TERM; echo ready; sleep 1000 & wait")), sink);
     }
 
     @Override
