@@ -108,6 +108,7 @@ public final class OciCliRuntime implements ContainerRuntime {
             "shift 5",
             "trap : PIPE",
             "exec 3<>\"$d/stdout.fifo\" 4<>\"$d/stderr.fifo\" || exit 125",
+            "echo fifos",
             "if [ \"$keep\" = 1 ]; then",
             "  \"$@\" run --keep --bundle \"$b\" --pid-file \"$d/init.pid\" \"$id\" </dev/null >\"$d/stdout.fifo\" 2>\"$d/stderr.fifo\" 3>&- 4>&-",
             "else",
@@ -209,9 +210,11 @@ public final class OciCliRuntime implements ContainerRuntime {
         }
 
         Shimmed c;
+        FifoEnds fifos = null;
         try {
             RuntimeNative.mkfifo(dir.resolve("stdout.fifo"), 0600);
             RuntimeNative.mkfifo(dir.resolve("stderr.fifo"), 0600);
+            fifos = FifoEnds.open(dir);
             String oomFile = cgroups.oomCounterFile(cgroupsPathOf(bundle)).map(Path::toString).orElse("");
             List<String> cmd = new ArrayList<>();
             setsid.ifPresent(p -> cmd.add(p.toString()));
@@ -225,7 +228,11 @@ public final class OciCliRuntime implements ContainerRuntime {
                     .start();
             ProcessIdentity shim = ProcessIdentity.of(process.pid());
             c = new Shimmed(id, bundle, dir, process, shim == null ? new ProcessIdentity(process.pid(), -1) : shim, request.logs());
+            c.attach(fifos);
         } catch (IOException e) {
+            if (fifos != null) {
+                fifos.closeAll();
+            }
             deleteTree(dir);
             throw new ContainerRuntimeException.StartFailed(id, "launch shim: " + e.getMessage(), e);
         }
@@ -468,6 +475,13 @@ public final class OciCliRuntime implements ContainerRuntime {
             c.exit.complete(recorded.get().withDetail("exited while the agent was away; output after the agent stopped may be lost"));
         } else if (c.shim.alive()) {
             if (attachLogs) {
+                try {
+                    FifoEnds fifos = FifoEnds.open(dir);
+                    fifos.releaseKeepalive(); // the shim holds its own write ends, if it still runs
+                    c.attach(fifos);
+                } catch (IOException e) {
+                    throw new ContainerRuntimeException(id, "reopen the output fifos of " + id + ": " + e.getMessage(), e);
+                }
                 c.startPumps();
             } else {
                 c.startWatcherOnly();
@@ -521,6 +535,8 @@ public final class OciCliRuntime implements ContainerRuntime {
         volatile Instant startedAt;
         volatile ContainerHandle handle;
         volatile boolean detached;
+        private FifoEnds fifos;
+        private BufferedReader shimReport;
 
         Shimmed(String id, Path bundle, Path dir, Process process, ProcessIdentity shim, LogSink logs) {
             this.id = id;
@@ -533,8 +549,18 @@ public final class OciCliRuntime implements ContainerRuntime {
             this.stderr = new Pump(LogStream.STDERR, dir.resolve("stderr.fifo"));
         }
 
+        void attach(FifoEnds ends) {
+            this.fifos = ends;
+            stdout.channel = ends.stdout;
+            stderr.channel = ends.stderr;
+            if (process != null) {
+                shimReport = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+            }
+        }
+
         void startPumps() {
             stdout.thread = thread("gantry-log-" + id + "-stdout", () -> {
+                awaitShimHoldsFifos();
                 stdout.run(this);
                 finish();
             });
@@ -547,6 +573,24 @@ public final class OciCliRuntime implements ContainerRuntime {
         void startWatcherOnly() {
             stdout.thread = thread("gantry-watch-" + id, this::finish);
             stdout.thread.start();
+        }
+
+        /**
+         * Until the shim says it holds the fifos, the agent's own read-write fds keep them from
+         * reporting EOF; then they are dropped, so EOF means "the shim let go".
+         */
+        private void awaitShimHoldsFifos() {
+            if (shimReport != null) {
+                try {
+                    String line = shimReport.readLine();
+                    if (line != null && !line.equals("fifos")) {
+                        LOG.warn("shim of {} said '{}' instead of 'fifos'", id, line);
+                    }
+                } catch (IOException e) {
+                    LOG.debug("reading shim of {}: {}", id, e.toString());
+                }
+            }
+            fifos.releaseKeepalive();
         }
 
         /** After stdout's EOF: learn the exit, wait for stderr to drain, then complete. */
@@ -569,7 +613,7 @@ public final class OciCliRuntime implements ContainerRuntime {
 
         private ContainerExit awaitExitRecord() {
             if (process != null) {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII))) {
+                try (BufferedReader r = shimReport) {
                     String line = r.readLine();
                     if (line != null && line.startsWith("exit ")) {
                         Optional<ContainerExit> s = parseExitRecord(line.substring(5), options.clock().instant());
@@ -624,8 +668,9 @@ public final class OciCliRuntime implements ContainerRuntime {
         /** Lets go without stopping anything: pumps close, the shim keeps the fifos alive. */
         void detach() {
             detached = true;
-            stdout.close();
-            stderr.close();
+            if (fifos != null) {
+                fifos.closeAll();
+            }
         }
     }
 
@@ -635,7 +680,6 @@ public final class OciCliRuntime implements ContainerRuntime {
         final Path fifo;
         volatile Thread thread;
         volatile FileChannel channel;
-        volatile boolean opened;
         volatile boolean ended;
 
         Pump(LogStream stream, Path fifo) {
@@ -644,10 +688,8 @@ public final class OciCliRuntime implements ContainerRuntime {
         }
 
         void run(Shimmed c) {
-            // open(O_RDONLY) on a fifo waits for a writer; the shim's read-write fd is one
-            try (FileChannel ch = FileChannel.open(fifo, StandardOpenOption.READ)) {
-                channel = ch;
-                opened = true;
+            FileChannel ch = channel;
+            try (ch) {
                 if (c.detached) {
                     return;
                 }
@@ -687,34 +729,69 @@ public final class OciCliRuntime implements ContainerRuntime {
             }
             try {
                 t.join(timeout.toMillis());
-                if (t.isAlive() && !opened) {
-                    unblockOpen();
-                    t.join(timeout.toMillis());
-                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
 
-        /** A reader stuck in open() (no writer ever came) is released by opening the other end. */
-        private void unblockOpen() {
-            try (RandomAccessFile ignored = new RandomAccessFile(fifo.toFile(), "rw")) {
-                // opening read-write never blocks on a fifo; closing it gives the reader EOF
-            } catch (IOException ignored) {
-                // fifo already gone
-            }
+    /**
+     * The agent's ends of a container's two fifos: the read channels the pumps use and, until
+     * released, a read-write fd on each. Opening a fifo read-only blocks until some writer
+     * exists, and reading one whose writers have all gone returns EOF; holding a read-write fd
+     * first makes the read-only open return at once and keeps EOF away until the shim holds
+     * its own write ends -- so no order of events between agent and shim can hang a pump.
+     */
+    static final class FifoEnds {
+        final FileChannel stdout;
+        final FileChannel stderr;
+        private final List<RandomAccessFile> keepalive;
+
+        private FifoEnds(FileChannel stdout, FileChannel stderr, List<RandomAccessFile> keepalive) {
+            this.stdout = stdout;
+            this.stderr = stderr;
+            this.keepalive = keepalive;
         }
 
-        void close() {
-            FileChannel ch = channel;
-            if (ch != null) {
+        static FifoEnds open(Path dir) throws IOException {
+            List<RandomAccessFile> keep = new ArrayList<>();
+            List<FileChannel> readers = new ArrayList<>();
+            try {
+                for (String name : List.of("stdout.fifo", "stderr.fifo")) {
+                    keep.add(new RandomAccessFile(dir.resolve(name).toFile(), "rw"));
+                    readers.add(FileChannel.open(dir.resolve(name), StandardOpenOption.READ));
+                }
+            } catch (IOException e) {
+                for (RandomAccessFile k : keep) {
+                    k.close();
+                }
+                for (FileChannel r : readers) {
+                    r.close();
+                }
+                throw e;
+            }
+            return new FifoEnds(readers.get(0), readers.get(1), keep);
+        }
+
+        synchronized void releaseKeepalive() {
+            for (RandomAccessFile k : keepalive) {
+                try {
+                    k.close();
+                } catch (IOException ignored) {
+                    // closing is best effort
+                }
+            }
+            keepalive.clear();
+        }
+
+        void closeAll() {
+            releaseKeepalive();
+            for (FileChannel ch : List.of(stdout, stderr)) {
                 try {
                     ch.close();
                 } catch (IOException ignored) {
                     // closing is best effort
                 }
-            } else if (thread != null && !ended) {
-                unblockOpen();
             }
         }
     }
