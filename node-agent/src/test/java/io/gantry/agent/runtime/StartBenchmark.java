@@ -229,9 +229,10 @@ public final class StartBenchmark {
             System.out.println("podman: image import failed, skipped");
             return null;
         }
-        // podman asks for rlimits above what root may grant here (no CAP_SYS_RESOURCE): pin them
+        // podman asks for rlimits above what root may grant here (no CAP_SYS_RESOURCE): pin them;
+        // its process chain has a lower nproc hard limit than this JVM, 4096 fits under it
         long nofile = RuntimeNative.getrlimit(jnr.constants.platform.RLIMIT.RLIMIT_NOFILE)[1];
-        long nproc = RuntimeNative.getrlimit(jnr.constants.platform.RLIMIT.RLIMIT_NPROC)[1];
+        long nproc = 4096;
         List<String> cmd = List.of(podman.toString(), "run", "--rm", "--network", "none", "--runtime", "runc",
                 "--cgroup-manager", "cgroupfs", "--ulimit", "nofile=" + nofile + ":" + nofile,
                 "--ulimit", "nproc=" + nproc + ":" + nproc, img, "/bin/true");
