@@ -132,6 +132,11 @@ public final class OciCliRuntime implements ContainerRuntime {
             rootDir = rootDir.toAbsolutePath().normalize();
         }
 
+        /** {@code <dataDir>/runtime/<runtime name>}: Gantry's containers live apart from anyone else's. */
+        public static Options underDataDir(Path dataDir, OciRuntimeBinary binary) {
+            return defaults(dataDir.resolve("runtime").resolve(binary.name()));
+        }
+
         public static Options defaults(Path rootDir) {
             return new Options(rootDir, Duration.ofSeconds(60), Duration.ofSeconds(30), Clock.systemUTC());
         }

@@ -134,7 +134,8 @@ public final class StartBenchmark {
         System.out.printf(Locale.ROOT, "%ngantry/runc median - runc run median = %+.1f ms (target: <= +15 ms)%n", gantry - runc);
         medians.entrySet().stream().filter(e -> e.getKey().startsWith("podman")).findFirst().ifPresent(e ->
                 System.out.printf(Locale.ROOT, "podman median / gantry/runc median = %.1fx (target: >= 3x)%n", e.getValue() / gantry));
-        System.out.printf(Locale.ROOT, "benchmark JVM peak RSS (VmHWM): %s; a shim (dash) is ~1 MB per running container%n", status("VmHWM"));
+        System.out.printf(Locale.ROOT, "benchmark JVM peak RSS (VmHWM): %s%n", status("VmHWM", Path.of("/proc/self/status")));
+        residentCostPerContainer(runcPath, writer, image, job, rootfs, work);
         deleteTree(work.resolve("bundles"));
     }
 
@@ -285,8 +286,34 @@ public final class StartBenchmark {
         return ns / 1e6;
     }
 
-    private static String status(String key) throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/status")).stream()
+    /**
+     * What one running container costs besides itself: the shim (dash) and the runtime's
+     * foreground {@code run} process that waits for it, both alive as long as the container.
+     */
+    private static void residentCostPerContainer(Path runc, BundleWriter writer, ImageConfig image, JobSpec job, Path rootfs, Path work)
+            throws Exception {
+        ImageConfig sleeper = ImageConfig.of(image.platform(), image.config().toBuilder().cmd(List.of("sleep", "30")).build(), List.of());
+        Path bundle = writer.write("rss-probe", sleeper, job, rootfs, work.resolve("bundles/rss-probe"), null).dir();
+        try (OciCliRuntime runtime = new OciCliRuntime(OciRuntimeBinary.runc(runc), OciCliRuntime.Options.defaults(work.resolve("g-rss")))) {
+            ContainerHandle h = runtime.start(new StartRequest("rss-probe", bundle, LogSink.discarding()));
+            Thread.sleep(300);
+            long shim = h.shimPid();
+            String runcRss = ProcessHandle.of(shim).stream().flatMap(ProcessHandle::children)
+                    .map(ph -> status("VmRSS", Path.of("/proc", Long.toString(ph.pid()), "status"))).findFirst().orElse("?");
+            System.out.printf(Locale.ROOT, "per running container: shim (sh) VmRSS %s, foreground runc run VmRSS %s%n",
+                    status("VmRSS", Path.of("/proc", Long.toString(shim), "status")), runcRss);
+            runtime.destroy("rss-probe", true);
+        }
+    }
+
+    private static String status(String key, Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            return "?";
+        }
+        return lines.stream()
                 .filter(l -> l.startsWith(key + ":")).map(l -> l.substring(key.length() + 1).trim()).findFirst().orElse("?");
     }
 
