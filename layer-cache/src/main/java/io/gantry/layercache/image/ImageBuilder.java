@@ -168,6 +168,15 @@ public final class ImageBuilder {
         return this;
     }
 
+    /**
+     * Adds a layer already in the content store (e.g. a container's writable layer written by a
+     * commit) and its history entry. The caller keeps the blob leased until {@link #build} returns.
+     */
+    public ImageBuilder layer(Descriptor blob, Digest diffId, String createdBy) {
+        steps.add(new ExistingLayer(blob, diffId, new ImageConfig.History(created, createdBy, author, null, false)));
+        return this;
+    }
+
     /** Adds a history entry for a step that changed no files (ENV, CMD, VOLUME...). */
     public ImageBuilder emptyLayer(String createdBy) {
         steps.add(new MetadataOnly(new ImageConfig.History(created, createdBy, author, null, true)));

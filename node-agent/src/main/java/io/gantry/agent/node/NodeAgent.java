@@ -1,0 +1,427 @@
+package io.gantry.agent.node;
+
+import io.gantry.agent.container.ContainerConflictException;
+import io.gantry.agent.container.ContainerException;
+import io.gantry.agent.container.ContainerRequest;
+import io.gantry.agent.container.ContainerUnavailableException;
+import io.gantry.agent.container.ContainerView;
+import io.gantry.agent.supervision.ContainerLifecycle;
+import io.gantry.agent.supervision.ContainerOperations;
+import io.gantry.agent.supervision.ContainerRecord;
+import io.gantry.agent.supervision.ContainerSupervisor;
+import io.gantry.agent.supervision.LifecycleEvent;
+import io.gantry.agent.runtime.ContainerStatus;
+import io.gantry.protocol.allocation.AllocationId;
+import io.gantry.protocol.allocation.AllocationStatus;
+import io.gantry.protocol.cluster.AgentCommand;
+import io.gantry.protocol.cluster.AgentReport;
+import io.gantry.protocol.cluster.AllocationStatusChanged;
+import io.gantry.protocol.cluster.NodeRegistered;
+import io.gantry.protocol.cluster.ReconcileReport;
+import io.gantry.protocol.cluster.ReconcileRequest;
+import io.gantry.protocol.cluster.RegisterNode;
+import io.gantry.protocol.cluster.RunAllocation;
+import io.gantry.protocol.cluster.StopAllocation;
+import io.gantry.protocol.job.JobSpec;
+import io.gantry.protocol.node.NodeInfo;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * The agent of one node: it owns a {@link ContainerSupervisor} per container and is the one
+ * door to them, for the node's REST API (local containers) and for the scheduler (allocations).
+ *
+ * <p>Scheduler commands are fenced by epoch ({@link EpochFence}): a command from an older
+ * scheduler incarnation than the newest one the agent has obeyed is dropped. The agent
+ * registers ({@link RegisterNode}) whenever a scheduler appears or moves
+ * ({@link SchedulerChanged}), repeating it until the scheduler answers {@link NodeRegistered};
+ * allocation changes are reported as {@link AllocationStatusChanged} while a scheduler is known.
+ *
+ * <p>The actor decides little itself: names and prefixes are the {@link ContainerIndex}'s, the
+ * allocation reports {@link AllocationReports}', a container's life its supervisor's.
+ */
+public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
+
+    public sealed interface Command extends NoSerializationVerificationNeeded {
+    }
+
+    /** Create and start a local container; answered once it is created (it starts on its own). */
+    public record Create(ContainerRequest request, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {
+    }
+
+    public record ListContainers(boolean all, ActorRef<List<ContainerView>> replyTo) implements Command {
+    }
+
+    /** {@code reference}: id, name or unique id prefix. */
+    public record Inspect(String reference, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {
+    }
+
+    /** Stop; answered when it has stopped. Empty grace: the container's own stop timeout. */
+    public record Stop(String reference, Optional<Duration> grace, ActorRef<StatusReply<ContainerView>> replyTo)
+            implements Command {
+    }
+
+    /** Answered once the container has ended for good (no restart due), or has been removed. */
+    public record Wait(String reference, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {
+    }
+
+    public record Remove(String reference, boolean force, ActorRef<StatusReply<Done>> replyTo) implements Command {
+    }
+
+    /** A scheduler appeared, moved (re-register) or went away (empty). */
+    public record SchedulerChanged(Optional<ActorRef<AgentReport>> scheduler) implements Command {
+    }
+
+    /** The agent's registration, for health and tests. */
+    public record GetStatus(ActorRef<AgentStatus> replyTo) implements Command {
+    }
+
+    public record AgentStatus(String nodeId, long epoch, boolean schedulerKnown, boolean registered, int containers) {
+    }
+
+    /** A container found in the state directory at start, with what the runtime said about it. */
+    public record Recovered(ContainerRecord record, Optional<ContainerStatus> runtime) {
+    }
+
+    private record FromScheduler(AgentCommand command) implements Command {
+    }
+
+    private record FromSupervisor(ContainerSupervisor.Event event) implements Command {
+    }
+
+    private record RegisterWith(NodeInfo node) implements Command {
+    }
+
+    private record RegisterFailed(String error) implements Command {
+    }
+
+    private enum RegisterTick implements Command {
+        INSTANCE
+    }
+
+    /** What the agent is built from. */
+    public record Setup(
+            NodeAgentSettings settings,
+            ContainerOperations operations,
+            Optional<String> unavailable,
+            Supplier<NodeInfo> nodeInfo,
+            AgentState state,
+            Executor blocking,
+            Clock clock,
+            RandomGenerator random,
+            List<Recovered> recovered) {
+    }
+
+    private static final String REGISTER_TIMER = "register";
+
+    private final Setup setup;
+    private final TimerScheduler<Command> timers;
+    private final ActorRef<AgentCommand> inbox;
+    private final ActorRef<ContainerSupervisor.Event> supervisorEvents;
+    private final ContainerIndex index = new ContainerIndex();
+    private final Map<String, ActorRef<ContainerSupervisor.Command>> supervisors = new HashMap<>();
+    private final AllocationReports reports = new AllocationReports();
+    private final EpochFence fence;
+    private Optional<ActorRef<AgentReport>> scheduler = Optional.empty();
+    private boolean registered;
+    private boolean registering;
+
+    public static Behavior<Command> create(Setup setup) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeAgent(ctx, timers, setup)));
+    }
+
+    private NodeAgent(ActorContext<Command> ctx, TimerScheduler<Command> timers, Setup setup) {
+        super(ctx);
+        this.setup = setup;
+        this.timers = timers;
+        this.inbox = ctx.messageAdapter(AgentCommand.class, FromScheduler::new);
+        this.supervisorEvents = ctx.messageAdapter(ContainerSupervisor.Event.class, FromSupervisor::new);
+        this.fence = new EpochFence(setup.state().epoch());
+        for (Recovered r : setup.recovered()) {
+            ContainerLifecycle l = ContainerLifecycle.restore(r.record(),
+                    ContainerLifecycle.trackerFor(r.record().spec(), setup.clock()), setup.clock());
+            spawn(l, new LifecycleEvent.Recovered(r.runtime()));
+        }
+        if (!setup.recovered().isEmpty()) {
+            ctx.getLog().info("node {}: {} container(s) recovered from the state directory", setup.settings().nodeId(),
+                    setup.recovered().size());
+        }
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Create.class, this::onCreate)
+                .onMessage(ListContainers.class, m -> {
+                    m.replyTo().tell(index.list(m.all()));
+                    return this;
+                })
+                .onMessage(Inspect.class, m -> {
+                    withContainer(m.reference(), m.replyTo(), id -> m.replyTo().tell(StatusReply.success(index.get(id).orElseThrow())));
+                    return this;
+                })
+                .onMessage(Stop.class, this::onStop)
+                .onMessage(Wait.class, m -> {
+                    withContainer(m.reference(), m.replyTo(), id -> supervisors.get(id).tell(new ContainerSupervisor.Wait(m.replyTo())));
+                    return this;
+                })
+                .onMessage(Remove.class, m -> {
+                    withContainer(m.reference(), m.replyTo(), id -> supervisors.get(id).tell(new ContainerSupervisor.Remove(m.force(), m.replyTo())));
+                    return this;
+                })
+                .onMessage(FromSupervisor.class, this::onSupervisor)
+                .onMessage(FromScheduler.class, this::onScheduler)
+                .onMessage(SchedulerChanged.class, this::onSchedulerChanged)
+                .onMessage(RegisterTick.class, m -> register())
+                .onMessage(RegisterWith.class, this::onRegisterWith)
+                .onMessage(RegisterFailed.class, m -> {
+                    registering = false;
+                    getContext().getLog().warn("cannot describe the node for registration: {}", m.error());
+                    return this;
+                })
+                .onMessage(GetStatus.class, m -> {
+                    m.replyTo().tell(new AgentStatus(setup.settings().nodeId().value(), fence.highest(), scheduler.isPresent(),
+                            registered, index.size()));
+                    return this;
+                })
+                .build();
+    }
+
+    // ------------------------------------------------------------------ local containers
+
+    private Behavior<Command> onCreate(Create m) {
+        try {
+            if (setup.unavailable().isPresent()) {
+                throw new ContainerUnavailableException("this node cannot run containers: " + setup.unavailable().get());
+            }
+            ContainerRequest request = m.request().validated();
+            String id = newId();
+            String name = request.name().orElse(id.substring(0, 12));
+            if (index.nameTaken(name)) {
+                throw new ContainerConflictException("the container name '" + name + "' is already in use by container "
+                        + index.resolve(name) + "; remove it or choose another name");
+            }
+            NodeAgentSettings s = setup.settings();
+            JobSpec spec = request.toJobSpec(id, s.restartBackoff(), s.stopTimeout()).toBuilder().name(name).build();
+            ContainerLifecycle l = new ContainerLifecycle(new ContainerLifecycle.Identity(id, name, spec, Optional.empty(),
+                    Optional.empty(), request.autoRemove(), setup.clock().instant()),
+                    ContainerLifecycle.trackerFor(spec, setup.clock()), setup.clock());
+            ContainerView view = spawn(l, new LifecycleEvent.Start());
+            m.replyTo().tell(StatusReply.success(view));
+        } catch (ContainerException e) {
+            m.replyTo().tell(StatusReply.error(e));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onStop(Stop m) {
+        withContainer(m.reference(), m.replyTo(), id -> {
+            ContainerView v = index.get(id).orElseThrow();
+            Duration grace = m.grace().orElse(v.spec().stopTimeout());
+            supervisors.get(id).tell(new ContainerSupervisor.Stop(grace, "stop requested", m.replyTo()));
+        });
+        return this;
+    }
+
+    /** Runs {@code action} with the id {@code reference} names, or answers the lookup's error. */
+    private <T> void withContainer(String reference, ActorRef<StatusReply<T>> replyTo, java.util.function.Consumer<String> action) {
+        String id;
+        try {
+            id = index.resolve(reference);
+        } catch (ContainerException e) {
+            replyTo.tell(StatusReply.error(e));
+            return;
+        }
+        action.accept(id);
+    }
+
+    /** Starts supervising; returns the container's first view (taken before its supervisor runs). */
+    private ContainerView spawn(ContainerLifecycle lifecycle, LifecycleEvent first) {
+        ContainerView view = lifecycle.view();
+        String id = view.id();
+        ActorRef<ContainerSupervisor.Command> ref = getContext().spawn(
+                ContainerSupervisor.create(lifecycle, first, setup.operations(), setup.blocking(), supervisorEvents), "c-" + id);
+        supervisors.put(id, ref);
+        index.put(view);
+        return view;
+    }
+
+    private String newId() {
+        while (true) {
+            byte[] b = new byte[32];
+            setup.random().nextBytes(b);
+            String id = HexFormat.of().formatHex(b);
+            if (index.get(id).isEmpty()) {
+                return id;
+            }
+        }
+    }
+
+    private Behavior<Command> onSupervisor(FromSupervisor m) {
+        if (m.event() instanceof ContainerSupervisor.Changed c) {
+            if (supervisors.containsKey(c.view().id())) {
+                index.put(c.view());
+                report(c.view());
+            }
+        } else if (m.event() instanceof ContainerSupervisor.Gone g) {
+            index.get(g.id()).flatMap(ContainerView::allocation).ifPresent(reports::forget);
+            index.remove(g.id());
+            supervisors.remove(g.id());
+        }
+        return this;
+    }
+
+    // ------------------------------------------------------------------ the scheduler
+
+    private Behavior<Command> onScheduler(FromScheduler m) {
+        AgentCommand c = m.command();
+        EpochFence.Verdict verdict = fence.admit(c.epoch());
+        if (verdict == EpochFence.Verdict.REJECT_STALE) {
+            getContext().getLog().info("dropping {} of scheduler epoch {}: epoch {} is newer", c.getClass().getSimpleName(),
+                    c.epoch(), fence.highest());
+            return this;
+        }
+        if (verdict == EpochFence.Verdict.ACCEPT_NEWER) {
+            try {
+                setup.state().writeEpoch(fence.highest());
+            } catch (RuntimeException e) {
+                getContext().getLog().error("cannot persist scheduler epoch {}: {}", fence.highest(), e.getMessage());
+            }
+        }
+        if (c instanceof NodeRegistered r) {
+            registered = true;
+            registering = false;
+            timers.cancel(REGISTER_TIMER);
+            getContext().getLog().info("node {} registered with the scheduler of epoch {}", r.nodeId(), r.epoch());
+        } else if (c instanceof RunAllocation r) {
+            runAllocation(r);
+        } else if (c instanceof StopAllocation s) {
+            stopAllocation(s.allocationId(), s.reason());
+        } else if (c instanceof ReconcileRequest r) {
+            reconcile(r);
+        }
+        return this;
+    }
+
+    private void runAllocation(RunAllocation r) {
+        String id = r.allocationId().value();
+        Optional<ContainerView> existing = index.get(id);
+        if (existing.isPresent()) {
+            AllocationReports.statusOf(existing.get(), setup.clock().instant()).ifPresent(this::send);
+            return;
+        }
+        if (setup.unavailable().isPresent()) {
+            send(new AllocationStatus(r.allocationId(), io.gantry.protocol.allocation.AllocationState.FAILED,
+                    Optional.empty(), 0, "this node cannot run containers: " + setup.unavailable().get(),
+                    Optional.empty(), setup.clock().instant()));
+            return;
+        }
+        JobSpec spec = r.job();
+        String name = allocationName(spec, r.index(), r.allocationId());
+        ContainerLifecycle l = new ContainerLifecycle(new ContainerLifecycle.Identity(id, name, spec,
+                Optional.of(r.allocationId()), r.manifestDigest(), false, setup.clock().instant()),
+                ContainerLifecycle.trackerFor(spec, setup.clock()), setup.clock());
+        spawn(l, new LifecycleEvent.Start());
+    }
+
+    /** {@code <job>-<index>-<alloc prefix>}, readable in {@code container ls}; the id when taken. */
+    private String allocationName(JobSpec spec, int i, AllocationId alloc) {
+        String base = (spec.name() + "-" + i + "-" + alloc.shortId()).replaceAll("[^a-zA-Z0-9_.-]", "-");
+        if (base.isEmpty() || !Character.isLetterOrDigit(base.charAt(0))) {
+            base = "a" + base;
+        }
+        if (base.length() > 128) {
+            base = base.substring(0, 128);
+        }
+        return index.nameTaken(base) ? alloc.value() : base;
+    }
+
+    private void stopAllocation(AllocationId alloc, String reason) {
+        String id = alloc.value();
+        Optional<ContainerView> v = index.get(id);
+        if (v.isEmpty()) {
+            send(new AllocationStatus(alloc, io.gantry.protocol.allocation.AllocationState.STOPPED, Optional.empty(), 0,
+                    "not on this node", Optional.empty(), setup.clock().instant()));
+            return;
+        }
+        supervisors.get(id).tell(new ContainerSupervisor.Stop(v.get().spec().stopTimeout(), reason,
+                getContext().getSystem().ignoreRef()));
+    }
+
+    private void reconcile(ReconcileRequest r) {
+        java.time.Instant now = setup.clock().instant();
+        List<AllocationStatus> out = new ArrayList<>();
+        for (AllocationId a : r.allocations()) {
+            Optional<AllocationStatus> s = index.get(a.value()).flatMap(v -> AllocationReports.statusOf(v, now));
+            out.add(s.orElseGet(() -> index.get(a.value()).isPresent()
+                    ? AllocationStatus.of(a, io.gantry.protocol.allocation.AllocationState.PLACED, "pending on the node", now)
+                    : AllocationReports.lost(a, now)));
+        }
+        for (ContainerView v : index.all()) {
+            if (v.allocation().isPresent() && !r.allocations().contains(v.allocation().get()) && !v.phase().terminal()) {
+                stopAllocation(v.allocation().get(), "unknown to the scheduler");
+                AllocationReports.statusOf(v, now).ifPresent(out::add);
+            }
+        }
+        scheduler.ifPresent(s -> s.tell(new ReconcileReport(setup.settings().nodeId(), r.epoch(), out)));
+    }
+
+    private void report(ContainerView v) {
+        reports.changed(v, setup.clock().instant()).ifPresent(this::send);
+    }
+
+    private void send(AllocationStatus status) {
+        scheduler.ifPresent(s -> s.tell(new AllocationStatusChanged(setup.settings().nodeId(), fence.highest(), status)));
+    }
+
+    private Behavior<Command> onSchedulerChanged(SchedulerChanged m) {
+        scheduler = m.scheduler();
+        registered = false;
+        timers.cancel(REGISTER_TIMER);
+        if (scheduler.isPresent()) {
+            timers.startTimerWithFixedDelay(REGISTER_TIMER, RegisterTick.INSTANCE, setup.settings().registerInterval());
+            return register();
+        }
+        return this;
+    }
+
+    /** Describes the node off the actor's thread (it lists the blobs held), then sends RegisterNode. */
+    private Behavior<Command> register() {
+        if (registered || registering || scheduler.isEmpty()) {
+            return this;
+        }
+        registering = true;
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(setup.nodeInfo(), setup.blocking()),
+                (info, err) -> info != null ? new RegisterWith(info) : new RegisterFailed(String.valueOf(err)));
+        return this;
+    }
+
+    private Behavior<Command> onRegisterWith(RegisterWith m) {
+        registering = false;
+        if (!registered) {
+            scheduler.ifPresent(s -> s.tell(new RegisterNode(m.node(), inbox, fence.highest())));
+        }
+        return this;
+    }
+}

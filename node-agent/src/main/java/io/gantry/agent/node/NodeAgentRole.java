@@ -1,0 +1,217 @@
+package io.gantry.agent.node;
+
+import io.gantry.agent.bundle.BundleWriter;
+import io.gantry.agent.container.ContainerCommitter;
+import io.gantry.agent.container.ContainerPaths;
+import io.gantry.agent.container.ContainerService;
+import io.gantry.agent.container.ImagePuller;
+import io.gantry.agent.container.SnapshotRootfs;
+import io.gantry.agent.runtime.ContainerRuntime;
+import io.gantry.agent.runtime.OciCliRuntime;
+import io.gantry.agent.runtime.RuntimeCapabilities;
+import io.gantry.agent.runtime.RuntimeProbe;
+import io.gantry.agent.snapshot.Mounter;
+import io.gantry.agent.snapshot.Snapshotter;
+import io.gantry.agent.snapshot.SnapshotterProbe;
+import io.gantry.agent.supervision.ContainerRecords;
+import io.gantry.agent.supervision.NodeContainerOperations;
+import io.gantry.agent.unpack.LayerUnpacker;
+import io.gantry.layercache.content.ContentStore;
+import io.gantry.layercache.distribution.RegistryOptions;
+import io.gantry.layercache.image.ImageStore;
+import io.gantry.protocol.cluster.AgentReport;
+import io.gantry.protocol.node.NodeInfo;
+import io.gantry.protocol.node.NodeResources;
+import io.gantry.protocol.node.RuntimeInfo;
+import io.gantry.protocol.oci.Platform;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * Starts the agent side of a node inside an ActorSystem: what {@code gantry server} calls for
+ * the {@code agent} role.
+ *
+ * <p>In order: the node's stores under the data directory (content, images, unpacked layers,
+ * snapshots), the OCI runtime chosen by probing ({@link RuntimeProbe}: runc, else crun; without
+ * one the agent still starts and refuses containers, saying why), recovery of the containers of
+ * an earlier agent ({@link AgentRecovery}), then the {@link NodeAgent} actor and, when a
+ * scheduler is given and the system is a cluster member, a {@link SchedulerWatch} that makes the
+ * agent register with the scheduler singleton wherever it runs.
+ *
+ * <p>Stopping the node lets go of its containers without stopping them (the runtime's
+ * {@code close}): they keep running and the next agent adopts them, as Docker's live-restore.
+ */
+public final class NodeAgentRole {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeAgentRole.class);
+
+    /** A started agent. {@code close} is idempotent and also runs at coordinated shutdown. */
+    public record Running(ActorRef<NodeAgent.Command> agent, ContainerService containers, NodeAgentSettings settings,
+                          Optional<String> unavailable, String runtimeSummary, Supplier<NodeInfo> nodeInfo,
+                          AutoCloseable resources) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                resources.close();
+            } catch (Exception e) {
+                LOG.warn("closing the agent's resources: {}", e.toString());
+            }
+        }
+    }
+
+    private NodeAgentRole() {
+    }
+
+    /**
+     * @param scheduler where the scheduler singleton receives agent reports (its proxy); empty on
+     *                  a node that runs containers only locally
+     * @param address   the node's HTTP base URL, asked when the agent registers (after the HTTP
+     *                  port is bound)
+     */
+    public static Running start(ActorSystem<?> system, NodeAgentSettings settings, Optional<ActorRef<AgentReport>> scheduler,
+                                Supplier<String> address) {
+        try {
+            return doStart(system, settings, scheduler, address);
+        } catch (IOException e) {
+            throw new UncheckedIOException("start the node agent in " + settings.dataDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Running doStart(ActorSystem<?> system, NodeAgentSettings settings,
+                                   Optional<ActorRef<AgentReport>> scheduler, Supplier<String> address) throws IOException {
+        Files.createDirectories(settings.dataDir());
+        List<AutoCloseable> closeables = new ArrayList<>();
+        ContentStore content = ContentStore.open(settings.dataDir());
+        ImageStore images = ImageStore.open(content);
+        LayerUnpacker unpacker = new LayerUnpacker(settings.dataDir().resolve("layers"));
+        unpacker.removeTemporary();
+        Snapshotter snapshotter = SnapshotterProbe.open(settings.dataDir().resolve("snapshots"), unpacker::directory);
+        Mounter mounter = new Mounter();
+        closeables.add(mounter);
+        ImagePuller puller = ImagePuller.registry(images, RegistryOptions.defaults(), settings.insecureRegistries());
+        closeables.add(puller);
+        Platform platform = Platform.host();
+        SnapshotRootfs rootfs = new SnapshotRootfs(images, puller, unpacker, snapshotter, mounter, platform);
+
+        Optional<OciCliRuntime> runtime = chooseRuntime(settings);
+        Optional<String> unavailable = Optional.empty();
+        String summary;
+        if (runtime.isPresent()) {
+            closeables.add(0, runtime.get());
+            summary = runtime.get().capabilities().name() + " " + runtime.get().capabilities().version();
+        } else {
+            unavailable = Optional.of("no usable OCI runtime (see the agent's log for the probe's report)");
+            summary = "none";
+        }
+
+        ContainerPaths paths = ContainerPaths.under(settings.dataDir());
+        ContainerRecords records = new ContainerRecords(settings.stateDir().resolve("containers"));
+        BundleWriter bundles = new BundleWriter(BundleWriter.Settings.defaults(settings.dataDir())
+                .withCgroupParent(settings.cgroupParent()));
+        ContainerRuntime rt = runtime.isPresent() ? runtime.get() : new UnavailableRuntime(unavailable.get());
+        NodeContainerOperations ops = new NodeContainerOperations(paths, rootfs, bundles, rt, records, settings.logRotation());
+        List<NodeAgent.Recovered> recovered = List.of();
+        if (runtime.isPresent()) {
+            recovered = AgentRecovery.recover(records, ops, rt, rootfs, paths).containers();
+        } else {
+            LOG.warn("node {} cannot run containers; its container records are left as they are", settings.nodeId());
+        }
+
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        NodeResources capacity = HostCapacity.resolve(settings.cpuMillis(), settings.memoryBytes(), settings.memoryReserve());
+        RuntimeInfo runtimeInfo = runtimeInfo(rt.capabilities(), runtime.isPresent());
+        Supplier<NodeInfo> nodeInfo = () -> {
+            try {
+                return new NodeInfo(settings.nodeId(), address.get(), settings.labels(), capacity, runtimeInfo, rootfs.heldBlobs());
+            } catch (IOException e) {
+                throw new UncheckedIOException("list the blobs of " + settings.dataDir(), e);
+            }
+        };
+        NodeAgent.Setup setup = new NodeAgent.Setup(settings, ops, unavailable, nodeInfo, new AgentState(settings.stateDir()),
+                blocking, Clock.systemUTC(), new SecureRandom(), recovered);
+        ActorRef<NodeAgent.Command> agent = system.systemActorOf(NodeAgent.create(setup), "node-agent", Props.empty());
+        if (scheduler.isPresent() && "cluster".equals(system.settings().config().getString("pekko.actor.provider"))) {
+            system.systemActorOf(SchedulerWatch.create(agent, scheduler.get(), "scheduler"), "scheduler-watch", Props.empty());
+        }
+        ContainerService service = new AgentContainerService(system, agent, settings.askTimeout(), paths, rootfs,
+                Optional.of(new ContainerCommitter(images, rootfs, platform, Clock.systemUTC())), blocking);
+
+        AtomicBoolean closed = new AtomicBoolean();
+        AutoCloseable resources = () -> {
+            if (closed.compareAndSet(false, true)) {
+                for (AutoCloseable c : closeables) {
+                    c.close();
+                }
+            }
+        };
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "release-containers",
+                () -> {
+                    try {
+                        resources.close();
+                    } catch (Exception e) {
+                        LOG.warn("releasing containers: {}", e.toString());
+                    }
+                    return CompletableFuture.completedFuture(Done.getInstance());
+                });
+        LOG.info("node agent {} started: runtime {}, snapshotter {}, {} container(s) recovered", settings.nodeId(), summary,
+                snapshotter.kind(), recovered.size());
+        return new Running(agent, service, settings, unavailable, summary, nodeInfo, resources);
+    }
+
+    /** Probes the configured runtime (or runc, then crun, for auto) and opens the first that works. */
+    static Optional<OciCliRuntime> chooseRuntime(NodeAgentSettings settings) {
+        RuntimeProbe probe = new RuntimeProbe(settings.dataDir().resolve("runtime-probe"), settings.cgroupParent());
+        List<RuntimeProbe.Result> results = new ArrayList<>();
+        for (RuntimeProbe.Candidate c : RuntimeProbe.defaultCandidates()) {
+            if (!settings.runtime().equals("auto") && !c.binary().name().equals(settings.runtime())) {
+                continue;
+            }
+            RuntimeProbe.Result r = probe.probe(List.of(c)).results().get(0);
+            results.add(r);
+            if (r.works()) {
+                LOG.info("OCI runtime: {}", new RuntimeProbe.Report(results).summary());
+                return Optional.of(new OciCliRuntime(c.binary(), OciCliRuntime.Options.underDataDir(settings.dataDir(), c.binary())));
+            }
+        }
+        LOG.error("no usable OCI runtime ({}): {}", settings.runtime(), new RuntimeProbe.Report(results).summary());
+        return Optional.empty();
+    }
+
+    static RuntimeInfo runtimeInfo(RuntimeCapabilities c, boolean usable) {
+        Set<String> caps = new LinkedHashSet<>();
+        if (usable) {
+            caps.addAll(List.of("memory-limit", "cpu-limit", "pids-limit", "network-host", "network-none"));
+            if (c.detectsOom()) {
+                caps.add("oom-detection");
+            }
+            if (c.recoversAfterAgentRestart()) {
+                caps.add("live-restore");
+            }
+            if (c.sendsSignals()) {
+                caps.add("signals");
+            }
+        }
+        return new RuntimeInfo(c.name(), c.version(), caps);
+    }
+}
