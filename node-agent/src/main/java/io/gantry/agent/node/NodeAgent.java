@@ -97,7 +97,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     public record GetStatus(ActorRef<AgentStatus> replyTo) implements Command {
     }
 
-    public record AgentStatus(String nodeId, long epoch, boolean schedulerKnown, boolean registered, int containers) {
+    public record AgentStatus(String nodeId, long epoch, boolean schedulerKnown, boolean registered, int containers)
+            implements NoSerializationVerificationNeeded {
     }
 
     /** A container found in the state directory at start, with what the runtime said about it. */

@@ -1,0 +1,84 @@
+package io.gantry.agent.node;
+
+import io.gantry.agent.container.ResolvedImage;
+import io.gantry.agent.logs.LogSink;
+import io.gantry.agent.runtime.ContainerExit;
+import io.gantry.agent.runtime.ContainerRuntimeException;
+import io.gantry.agent.runtime.ContainerStatus;
+import io.gantry.agent.runtime.FakeRuntime;
+import io.gantry.agent.runtime.Signals;
+import io.gantry.agent.runtime.StartRequest;
+import io.gantry.agent.supervision.ContainerLifecycle;
+import io.gantry.agent.supervision.ContainerOperations;
+import io.gantry.agent.supervision.ContainerRecord;
+import io.gantry.protocol.oci.ContainerConfig;
+import io.gantry.protocol.oci.Descriptor;
+import io.gantry.protocol.oci.Digest;
+import io.gantry.protocol.oci.ImageConfig;
+import io.gantry.protocol.oci.ImageReference;
+import io.gantry.protocol.oci.MediaTypes;
+import io.gantry.protocol.oci.Platform;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** {@link ContainerOperations} over a {@link FakeRuntime}: images resolve at once, records stay in memory. */
+final class FakeOperations implements ContainerOperations {
+
+    final FakeRuntime runtime;
+    final Map<String, ContainerRecord> records = new ConcurrentHashMap<>();
+
+    FakeOperations(FakeRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public ResolvedImage resolveImage(String reference, Optional<Digest> manifest) {
+        Descriptor d = Descriptor.of(MediaTypes.OCI_MANIFEST, manifest.orElse(Digest.sha256(reference.getBytes())), 1);
+        return new ResolvedImage(ImageReference.parse(reference), d, d,
+                ImageConfig.of(Platform.of("linux", "amd64"), ContainerConfig.builder().cmd(List.of("app")).build(), List.of()),
+                "init/fake");
+    }
+
+    @Override
+    public Started launch(ContainerLifecycle.Identity c, int run, ResolvedImage image) {
+        runtime.destroy(c.id(), false);
+        return new Started(runtime.start(new StartRequest(c.id(), Path.of("/fake", c.name()), LogSink.discarding())),
+                Signals.SIGTERM, List.of("app"));
+    }
+
+    @Override
+    public CompletionStage<ContainerExit> watch(String id) {
+        return runtime.await(id);
+    }
+
+    @Override
+    public CompletionStage<ContainerExit> stop(String id, int signal, Duration grace) {
+        return runtime.stop(id, signal, grace);
+    }
+
+    @Override
+    public Optional<ContainerStatus> recover(ContainerRecord record) {
+        try {
+            return record.handle().map(h -> runtime.recover(h, LogSink.discarding()));
+        } catch (ContainerRuntimeException.NotFound e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void persist(ContainerRecord record) {
+        records.put(record.id(), record);
+    }
+
+    @Override
+    public void teardown(String id) {
+        runtime.destroy(id, true);
+        records.remove(id);
+    }
+}
