@@ -127,6 +127,16 @@ public final class PeerFetcher implements AutoCloseable {
      */
     public BlobInfo fetch(Descriptor blob, List<Source> sources, AttemptRunner runner, List<Attempt> attempts)
             throws IOException {
+        return fetch(blob, sources, runner, e -> true, attempts);
+    }
+
+    /**
+     * {@link #fetch(Descriptor, List, AttemptRunner, List)}, but a failure for which
+     * {@code tryNext} is false ends the loop: one that no other source can fix (the layer itself
+     * is unsafe, whoever serves it).
+     */
+    public BlobInfo fetch(Descriptor blob, List<Source> sources, AttemptRunner runner,
+                          java.util.function.Predicate<IOException> tryNext, List<Attempt> attempts) throws IOException {
         if (sources.isEmpty()) {
             throw new IllegalArgumentException("fetch " + blob.digest() + ": no source");
         }
@@ -146,7 +156,7 @@ public final class PeerFetcher implements AutoCloseable {
                     throw e;
                 } catch (IOException e) {
                     attempts.add(new Attempt(source.name(), describe(e)));
-                    boolean last = i == sources.size() - 1;
+                    boolean last = i == sources.size() - 1 || !tryNext.test(e);
                     if (e instanceof DigestMismatchException && before > 0 && othersWrote && !retriedFresh) {
                         // the prefix came from another source and may be the culprit; the
                         // mismatch dropped the ingest, so this try starts from zero
