@@ -15,6 +15,7 @@ public final class Main {
     gantry.add(new ServerCommand());
     gantry.add(new HealthCommand());
     gantry.add(new VersionCommand());
+    gantry.add(io.gantry.ops.node.images.ImageCommands.group());
     return gantry;
   }
 

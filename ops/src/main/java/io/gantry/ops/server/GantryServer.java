@@ -118,7 +118,10 @@ public final class GantryServer implements AutoCloseable {
 
       String version = GantryVersion.current().versionOrDev();
       ActorSystem<Void> sys = system;
-      List<ApiModule> modules = List.of(new HealthModule(() -> health(sys, s, version, started)));
+      List<ApiModule> modules = new java.util.ArrayList<>(List.of(new HealthModule(() -> health(sys, s, version, started))));
+      if (s.roles().contains("agent")) {
+        modules.addAll(NodeImagesWiring.start(loaded.config(), s.dataDir(), token, system));
+      }
       ApiRoutes api = ApiRoutes.compose(new ApiRoutes.Settings(token, s.maxRequestBytes(), version), modules);
 
       ServerBinding binding;
