@@ -29,7 +29,7 @@ public interface RootfsProvider {
 
     /**
      * The container's root file system at {@code target} (an empty directory it creates if
-     * needed): a writable snapshot keyed by the container id on {@link ResolvedImage#parentSnapshot},
+     * needed): a writable snapshot keyed by the container id on the image and the {@link InitLayer},
      * mounted there. Calling it again for a container whose snapshot exists mounts that same
      * snapshot (after an agent restart or a restart of the container) and keeps its writes.
      */

@@ -139,6 +139,7 @@ public final class ImageService implements AutoCloseable {
 
     private static final String MOUNT_KEY = "mount/";
     private static final String CONTAINER_KEY = "container/";
+    private static final String INIT_KEY = "init/";
 
     private final Path dataDir;
     private final Options options;
@@ -411,7 +412,10 @@ public final class ImageService implements AutoCloseable {
             }
             List<SnapshotInfo> chains = new ArrayList<>();
             for (SnapshotInfo info : byName.values()) {
-                if (info.kind() == SnapshotInfo.Kind.COMMITTED && isDigest(info.name()) && !wanted.contains(info.name())) {
+                boolean unwantedChain = isDigest(info.name()) && !wanted.contains(info.name());
+                boolean unwantedInit = info.name().startsWith(INIT_KEY)
+                        && !wanted.contains(info.name().substring(INIT_KEY.length()));
+                if (info.kind() == SnapshotInfo.Kind.COMMITTED && (unwantedChain || unwantedInit)) {
                     chains.add(info);
                 }
             }
@@ -547,6 +551,24 @@ public final class ImageService implements AutoCloseable {
      * {@link #releaseRootfs} when the container is gone. The image must be on the node (pulled).
      */
     public List<Mount> prepareRootfs(String containerId, ImageReference imageRef) throws IOException {
+        return prepareRootfs(containerId, imageRef, null);
+    }
+
+    /**
+     * A layer Gantry puts between an image and a container's writable layer (the container
+     * agent's init layer of empty mount points, as Docker's): its diff id and its uncompressed
+     * tar, unpacked once when first needed.
+     */
+    public record InitLayer(Digest diffId, java.util.function.Supplier<java.io.InputStream> tar) {
+    }
+
+    /**
+     * {@link #prepareRootfs(String, ImageReference)} with {@code init} (null: none) stacked on the
+     * image's chain as the committed snapshot {@code init/<chain id>}, shared by the image's
+     * containers, so what the runtime creates as mount points never lands in a writable layer.
+     * {@link #releaseRootfs} removes it with the image's last container.
+     */
+    public List<Mount> prepareRootfs(String containerId, ImageReference imageRef, InitLayer init) throws IOException {
         if (containerId == null || containerId.isBlank() || containerId.contains("/")) {
             throw new IllegalArgumentException("container id must be a non-empty name without '/': '" + containerId + "'");
         }
@@ -556,7 +578,23 @@ public final class ImageService implements AutoCloseable {
         }
         ImageStore.Image image = images.get(imageRef);
         String parent = ensureChain(image);
-        content.leases().put(key, images.closure(image.target()));
+        if (init != null) {
+            if (!unpacker.isUnpacked(init.diffId())) {
+                try (java.io.InputStream tar = init.tar().get()) {
+                    unpacker.unpack(init.diffId(), tar);
+                }
+            }
+            String initName = INIT_KEY + (parent == null ? "empty" : parent);
+            synchronized (chainLock) {
+                snapshotter.importLayer(initName, parent, init.diffId());
+            }
+            parent = initName;
+        }
+        Set<Digest> leased = new HashSet<>(images.closure(image.target()));
+        if (init != null) {
+            leased.add(init.diffId()); // the unpacked init layer stays while a container stands on it
+        }
+        content.leases().put(key, leased);
         try {
             return snapshotter.prepare(key, parent);
         } catch (IOException | RuntimeException e) {
@@ -567,12 +605,26 @@ public final class ImageService implements AutoCloseable {
 
     /**
      * Removes container {@code containerId}'s writable snapshot (detaching a mount still on it)
-     * and its lease. Repeatable: a second call does nothing.
+     * and its lease, and the init snapshot under it once no container stands on it. Repeatable:
+     * a second call does nothing.
      */
     public void releaseRootfs(String containerId) throws IOException {
         String key = CONTAINER_KEY + containerId;
+        String parent = exists(key) ? snapshotter.stat(key).parent() : null;
         snapshotter.remove(key);
         content.leases().delete(key);
+        if (parent != null && parent.startsWith(INIT_KEY)) {
+            synchronized (chainLock) {
+                try {
+                    snapshotter.remove(parent);
+                } catch (SnapshotException e) {
+                    if (e.reason() != SnapshotException.Reason.FAILED_PRECONDITION) {
+                        throw e;
+                    }
+                    // another container of the image still stands on it
+                }
+            }
+        }
         pruneChains();
     }
 

@@ -4,26 +4,17 @@ import io.gantry.agent.bundle.BundleWriter;
 import io.gantry.agent.container.ContainerCommitter;
 import io.gantry.agent.container.ContainerPaths;
 import io.gantry.agent.container.ContainerService;
-import io.gantry.agent.container.ImagePuller;
-import io.gantry.agent.container.SnapshotRootfs;
+import io.gantry.agent.container.ImageServiceRootfs;
+import io.gantry.agent.image.ImageService;
 import io.gantry.agent.runtime.ContainerRuntime;
 import io.gantry.agent.runtime.OciCliRuntime;
 import io.gantry.agent.runtime.RuntimeCapabilities;
 import io.gantry.agent.runtime.RuntimeProbe;
-import io.gantry.agent.snapshot.Mounter;
-import io.gantry.agent.snapshot.Snapshotter;
-import io.gantry.agent.snapshot.SnapshotterProbe;
 import io.gantry.agent.supervision.ContainerRecords;
 import io.gantry.agent.supervision.NodeContainerOperations;
-import io.gantry.agent.unpack.LayerUnpacker;
-import io.gantry.layercache.content.ContentStore;
-import io.gantry.layercache.distribution.RegistryOptions;
-import io.gantry.layercache.image.ImageStore;
-import io.gantry.protocol.cluster.AgentReport;
 import io.gantry.protocol.node.NodeInfo;
 import io.gantry.protocol.node.NodeResources;
 import io.gantry.protocol.node.RuntimeInfo;
-import io.gantry.protocol.oci.Platform;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -52,12 +43,12 @@ import java.util.function.Supplier;
  * Starts the agent side of a node inside an ActorSystem: what {@code gantry server} calls for
  * the {@code agent} role.
  *
- * <p>In order: the node's stores under the data directory (content, images, unpacked layers,
- * snapshots), the OCI runtime chosen by probing ({@link RuntimeProbe}: runc, else crun; without
+ * <p>In order: the OCI runtime chosen by probing ({@link RuntimeProbe}: runc, else crun; without
  * one the agent still starts and refuses containers, saying why), recovery of the containers of
- * an earlier agent ({@link AgentRecovery}), then the {@link NodeAgent} actor and, when a
- * scheduler is given and the system is a cluster member, a {@link SchedulerWatch} that makes the
- * agent register with the scheduler singleton wherever it runs.
+ * an earlier agent ({@link AgentRecovery}), then the {@link NodeAgent} actor and a
+ * {@link SchedulerWatch} that makes it register with each scheduler incarnation the receptionist
+ * lists. Images come from the node's {@link ImageService}, which the caller opened (the image
+ * API shares it).
  *
  * <p>Stopping the node lets go of its containers without stopping them (the runtime's
  * {@code close}): they keep running and the next agent adopts them, as Docker's live-restore.
@@ -84,35 +75,24 @@ public final class NodeAgentRole {
     }
 
     /**
-     * @param scheduler where the scheduler singleton receives agent reports (its proxy); empty on
-     *                  a node that runs containers only locally
-     * @param address   the node's HTTP base URL, asked when the agent registers (after the HTTP
-     *                  port is bound)
+     * @param images  the node's images (the caller closes it after the node stopped)
+     * @param address the node's HTTP base URL, asked when the agent registers (after the HTTP
+     *                port is bound)
      */
-    public static Running start(ActorSystem<?> system, NodeAgentSettings settings, Optional<ActorRef<AgentReport>> scheduler,
+    public static Running start(ActorSystem<?> system, NodeAgentSettings settings, ImageService images,
                                 Supplier<String> address) {
         try {
-            return doStart(system, settings, scheduler, address);
+            return doStart(system, settings, images, address);
         } catch (IOException e) {
             throw new UncheckedIOException("start the node agent in " + settings.dataDir() + ": " + e.getMessage(), e);
         }
     }
 
-    private static Running doStart(ActorSystem<?> system, NodeAgentSettings settings,
-                                   Optional<ActorRef<AgentReport>> scheduler, Supplier<String> address) throws IOException {
+    private static Running doStart(ActorSystem<?> system, NodeAgentSettings settings, ImageService images,
+                                   Supplier<String> address) throws IOException {
         Files.createDirectories(settings.dataDir());
         List<AutoCloseable> closeables = new ArrayList<>();
-        ContentStore content = ContentStore.open(settings.dataDir());
-        ImageStore images = ImageStore.open(content);
-        LayerUnpacker unpacker = new LayerUnpacker(settings.dataDir().resolve("layers"));
-        unpacker.removeTemporary();
-        Snapshotter snapshotter = SnapshotterProbe.open(settings.dataDir().resolve("snapshots"), unpacker::directory);
-        Mounter mounter = new Mounter();
-        closeables.add(mounter);
-        ImagePuller puller = ImagePuller.registry(images, RegistryOptions.defaults(), settings.insecureRegistries());
-        closeables.add(puller);
-        Platform platform = Platform.host();
-        SnapshotRootfs rootfs = new SnapshotRootfs(images, puller, unpacker, snapshotter, mounter, platform);
+        ImageServiceRootfs rootfs = new ImageServiceRootfs(images, settings.insecureRegistries());
 
         Optional<OciCliRuntime> runtime = chooseRuntime(settings);
         Optional<String> unavailable = Optional.empty();
@@ -151,11 +131,10 @@ public final class NodeAgentRole {
         NodeAgent.Setup setup = new NodeAgent.Setup(settings, ops, unavailable, nodeInfo, new AgentState(settings.stateDir()),
                 blocking, Clock.systemUTC(), new SecureRandom(), recovered);
         ActorRef<NodeAgent.Command> agent = system.systemActorOf(NodeAgent.create(setup), "node-agent", Props.empty());
-        if (scheduler.isPresent() && "cluster".equals(system.settings().config().getString("pekko.actor.provider"))) {
-            system.systemActorOf(SchedulerWatch.create(agent, scheduler.get(), "scheduler"), "scheduler-watch", Props.empty());
-        }
+        system.systemActorOf(SchedulerWatch.create(agent), "scheduler-watch", Props.empty());
         ContainerService service = new AgentContainerService(system, agent, settings.askTimeout(), paths, rootfs,
-                Optional.of(new ContainerCommitter(images, rootfs, platform, Clock.systemUTC())), blocking);
+                Optional.of(new ContainerCommitter(images.images(), rootfs, images.options().platform(), Clock.systemUTC())),
+                blocking);
 
         AtomicBoolean closed = new AtomicBoolean();
         AutoCloseable resources = () -> {
@@ -175,7 +154,7 @@ public final class NodeAgentRole {
                     return CompletableFuture.completedFuture(Done.getInstance());
                 });
         LOG.info("node agent {} started: runtime {}, snapshotter {}, {} container(s) recovered", settings.nodeId(), summary,
-                snapshotter.kind(), recovered.size());
+                images.snapshotter().kind(), recovered.size());
         return new Running(agent, service, settings, unavailable, summary, nodeInfo, resources);
     }
 

@@ -4,57 +4,47 @@ import io.gantry.protocol.cluster.AgentReport;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Subscribe;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Tells the {@link NodeAgent} where the scheduler is. The scheduler is a cluster singleton, and a
- * singleton runs on the oldest member with its role; so whenever the oldest {@code Up} member
- * with the scheduler role changes (the first scheduler node comes up, the old one leaves or is
- * downed), the singleton is starting somewhere new, and the agent must register with it again.
- * The messages themselves go through {@code scheduler} (the singleton proxy, which buffers them
- * while the singleton moves).
+ * Tells the {@link NodeAgent} where the scheduler is. Each scheduler incarnation (the cluster
+ * singleton, wherever it runs) lists itself with the receptionist under {@link #SCHEDULER}; the
+ * watch subscribes to that key, and whenever the listing shows an incarnation it has not seen
+ * (the first one, or the next after a failover) the agent is told to register with it. When the
+ * listing goes empty the agent is told there is none, until the next one appears.
  */
 public final class SchedulerWatch {
+
+    /** The key the scheduler registers under (the scheduler module creates the same key). */
+    public static final ServiceKey<AgentReport> SCHEDULER = ServiceKey.create(AgentReport.class, "gantry-scheduler");
 
     private SchedulerWatch() {
     }
 
-    public static Behavior<ClusterEvent.MemberEvent> create(ActorRef<NodeAgent.Command> agent,
-                                                           ActorRef<AgentReport> scheduler, String role) {
+    public static Behavior<Receptionist.Listing> create(ActorRef<NodeAgent.Command> agent) {
         return Behaviors.setup(ctx -> {
-            Cluster cluster = Cluster.get(ctx.getSystem());
-            cluster.subscriptions().tell(Subscribe.create(ctx.getSelf(), ClusterEvent.MemberEvent.class));
-            Optional<Member>[] host = new Optional[] {Optional.empty()};
-            Runnable check = () -> {
-                Optional<Member> oldest = oldest(cluster, role);
-                boolean changed = oldest.map(Member::uniqueAddress).equals(host[0].map(Member::uniqueAddress)) == false;
-                if (changed) {
-                    host[0] = oldest;
-                    ctx.getLog().info("scheduler singleton host is now {}", oldest.map(m -> m.address().toString()).orElse("none"));
-                    agent.tell(new NodeAgent.SchedulerChanged(oldest.map(m -> scheduler)));
+            ctx.getSystem().receptionist().tell(Receptionist.subscribe(SCHEDULER, ctx.getSelf()));
+            Set<ActorRef<AgentReport>> seen = new HashSet<>();
+            Optional<ActorRef<AgentReport>>[] current = new Optional[] {Optional.empty()};
+            return Behaviors.receiveMessage(listing -> {
+                Set<ActorRef<AgentReport>> listed = listing.getServiceInstances(SCHEDULER);
+                Optional<ActorRef<AgentReport>> fresh = listed.stream().filter(r -> !seen.contains(r)).findFirst();
+                if (fresh.isPresent()) {
+                    seen.add(fresh.get());
+                    current[0] = fresh;
+                    ctx.getLog().info("scheduler incarnation {} listed: registering", fresh.get().path());
+                    agent.tell(new NodeAgent.SchedulerChanged(fresh));
+                } else if (listed.isEmpty() && current[0].isPresent()) {
+                    current[0] = Optional.empty();
+                    agent.tell(new NodeAgent.SchedulerChanged(Optional.empty()));
                 }
-            };
-            check.run();
-            return Behaviors.receiveMessage(event -> {
-                check.run();
                 return Behaviors.same();
             });
         });
-    }
-
-    static Optional<Member> oldest(Cluster cluster, String role) {
-        Member oldest = null;
-        for (Member m : cluster.state().getMembers()) {
-            if (m.status() == MemberStatus.up() && m.hasRole(role) && (oldest == null || m.isOlderThan(oldest))) {
-                oldest = m;
-            }
-        }
-        return Optional.ofNullable(oldest);
     }
 }

@@ -4,7 +4,7 @@ import io.gantry.agent.bundle.BundleWriter;
 import io.gantry.agent.container.ContainerPaths;
 import io.gantry.agent.container.ResolvedImage;
 import io.gantry.agent.container.RootfsProvider;
-import io.gantry.agent.container.SnapshotRootfs;
+import io.gantry.agent.container.MountPoints;
 import io.gantry.agent.logs.JsonFileLogWriter;
 import io.gantry.agent.logs.LogRotation;
 import io.gantry.agent.logs.LogSink;
@@ -110,7 +110,7 @@ public final class NodeContainerOperations implements ContainerOperations {
             w.close();
         }
         Path dir = paths.dir(id);
-        if (Files.isDirectory(paths.rootfs(id)) && SnapshotRootfs.isMountPoint(paths.rootfs(id))) {
+        if (Files.isDirectory(paths.rootfs(id)) && MountPoints.isMountPoint(paths.rootfs(id))) {
             // never delete through a mount into the writable layer
             throw new IOException("rootfs of container " + id + " is still mounted at " + paths.rootfs(id));
         }

@@ -41,8 +41,7 @@ final class FakeOperations implements ContainerOperations {
     public ResolvedImage resolveImage(String reference, Optional<Digest> manifest) {
         Descriptor d = Descriptor.of(MediaTypes.OCI_MANIFEST, manifest.orElse(Digest.sha256(reference.getBytes())), 1);
         return new ResolvedImage(ImageReference.parse(reference), d, d,
-                ImageConfig.of(Platform.of("linux", "amd64"), ContainerConfig.builder().cmd(List.of("app")).build(), List.of()),
-                "init/fake");
+                ImageConfig.of(Platform.of("linux", "amd64"), ContainerConfig.builder().cmd(List.of("app")).build(), List.of()));
     }
 
     @Override
