@@ -16,6 +16,7 @@ public final class Main {
     gantry.add(new HealthCommand());
     gantry.add(new VersionCommand());
     gantry.add(io.gantry.ops.node.images.ImageCommands.group());
+    gantry.add(io.gantry.ops.node.containers.ContainerCommands.group());
     return gantry;
   }
 

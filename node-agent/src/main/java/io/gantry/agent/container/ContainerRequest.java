@@ -66,7 +66,7 @@ public record ContainerRequest(
         Objects.requireNonNull(stopTimeout, "stopTimeout");
     }
 
-    /** A request for {@code image} with Docker's defaults: no limits, restart no, network none. */
+    /** A request for {@code image} with Docker's defaults (no limits, restart no) and the host network, as jobs have. */
     public static Builder builder(String image) {
         return new Builder(image);
     }
@@ -193,7 +193,7 @@ public record ContainerRequest(
         private long cpuMillis;
         private long memoryBytes;
         private OptionalLong pids = OptionalLong.empty();
-        private NetworkMode network = NetworkMode.NONE;
+        private NetworkMode network = NetworkMode.HOST;
         private Optional<String> user = Optional.empty();
         private Optional<String> workdir = Optional.empty();
         private boolean autoRemove;

@@ -119,8 +119,13 @@ public final class GantryServer implements AutoCloseable {
       String version = GantryVersion.current().versionOrDev();
       ActorSystem<Void> sys = system;
       List<ApiModule> modules = new java.util.ArrayList<>(List.of(new HealthModule(() -> health(sys, s, version, started))));
+      // the agent's address is known once HTTP is bound; it registers with a scheduler later
+      java.util.concurrent.atomic.AtomicReference<String> address = new java.util.concurrent.atomic.AtomicReference<>(
+          "http://" + s.http());
       if (s.roles().contains("agent")) {
-        modules.addAll(NodeImagesWiring.start(loaded.config(), s.dataDir(), token, system));
+        io.gantry.ops.node.images.NodeImages images = NodeImagesWiring.open(loaded.config(), s.dataDir(), token, system);
+        modules.addAll(images.modules());
+        modules.addAll(NodeContainersWiring.start(loaded, system, images, address::get));
       }
       ApiRoutes api = ApiRoutes.compose(new ApiRoutes.Settings(token, s.maxRequestBytes(), version), modules);
 
@@ -132,6 +137,8 @@ public final class GantryServer implements AutoCloseable {
         throw new ServerStartException("cannot serve HTTP on " + s.http() + ": " + rootMessage(e), e);
       }
       binding.addToCoordinatedShutdown(s.httpShutdownDeadline(), system);
+      String host = s.http().host();
+      address.set("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + binding.localAddress().getPort());
       if (logFile != null) {
         LogFiles attached = logFile;
         system.getWhenTerminated().thenRun(attached::close);

@@ -15,6 +15,12 @@ final class NodeImagesWiring {
 
   static List<ApiModule> start(Config config, Path dataDir, String token, ActorSystem<Void> system)
       throws ServerStartException {
+    return open(config, dataDir, token, system).modules();
+  }
+
+  /** The node's images, closed when the actor system ends. */
+  static NodeImages open(Config config, Path dataDir, String token, ActorSystem<Void> system)
+      throws ServerStartException {
     NodeImages images;
     try {
       images = NodeImages.open(config, dataDir, token);
@@ -24,6 +30,6 @@ final class NodeImagesWiring {
       throw new ServerStartException("cannot open the node's images in " + dataDir + ": " + e.getMessage(), e);
     }
     system.getWhenTerminated().thenRun(images::close);
-    return images.modules();
+    return images;
   }
 }
