@@ -19,6 +19,14 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, byte[] content) throws IOException {
+        write(target, content, true);
+    }
+
+    /**
+     * {@code sync} false: still atomic (a rename), so the agent's own death never leaves a torn
+     * file, but not flushed to disk -- for state that a machine crash ends anyway.
+     */
+    public static void write(Path target, byte[] content, boolean sync) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path temp = dir.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
@@ -28,13 +36,17 @@ public final class AtomicFiles {
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
-                channel.force(true);
+                if (sync) {
+                    channel.force(true);
+                }
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(temp);
         }
-        syncDirectory(dir);
+        if (sync) {
+            syncDirectory(dir);
+        }
     }
 
     /** Makes a rename or delete in {@code dir} durable. */

@@ -78,6 +78,25 @@ public final class ImageServiceRootfs implements RootfsProvider {
         return r;
     }
 
+    @Override
+    public Optional<ResolvedImage> resolveCached(String reference, Optional<Digest> manifest) {
+        ImageReference ref;
+        try {
+            ref = ImageReference.parse(reference);
+        } catch (InvalidReferenceException e) {
+            return Optional.empty();
+        }
+        if (manifest.isPresent() && !ref.hasDigest()) {
+            ref = ref.withDigest(manifest.get());
+        }
+        Optional<ImageStore.Image> image = images.images().find(ref);
+        if (image.isEmpty()) {
+            return Optional.empty();
+        }
+        ResolvedImage known = resolved.get(image.get().target().digest());
+        return known != null && known.reference().equals(image.get().name()) ? Optional.of(known) : Optional.empty();
+    }
+
     private ImageStore.Image findOrPull(ImageReference ref) throws IOException {
         Optional<ImageStore.Image> local = findLocal(ref);
         if (local.isPresent()) {

@@ -28,6 +28,15 @@ public interface RootfsProvider {
     ResolvedImage resolve(String reference, Optional<Digest> manifest) throws IOException;
 
     /**
+     * {@link #resolve}, answered from memory only (an image resolved before and still named
+     * the same), never blocking: lets a warm start skip a trip to a blocking thread. Empty when
+     * {@link #resolve} has work to do.
+     */
+    default Optional<ResolvedImage> resolveCached(String reference, Optional<Digest> manifest) {
+        return Optional.empty();
+    }
+
+    /**
      * The container's root file system at {@code target} (an empty directory it creates if
      * needed): a writable snapshot keyed by the container id on the image and the {@link InitLayer},
      * mounted there. Calling it again for a container whose snapshot exists mounts that same

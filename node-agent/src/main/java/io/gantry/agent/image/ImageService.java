@@ -154,6 +154,15 @@ public final class ImageService implements AutoCloseable {
     private final LayerGc layerGc;
     private final Map<Boolean, RegistryClient> registries = new ConcurrentHashMap<>();
     private final Object chainLock = new Object();
+    /**
+     * Images whose layers are unpacked and chain committed, by target digest, with what a
+     * container of theirs leases: a warm container start skips re-reading and re-verifying the
+     * image's documents. Cleared whenever chains are pruned (image removal, gc).
+     */
+    private final Map<Digest, ChainReady> chainsReady = new ConcurrentHashMap<>();
+
+    private record ChainReady(String topChain, Set<Digest> closure) {
+    }
 
     private ImageService(Path dataDir, Options options) throws IOException {
         this.dataDir = dataDir.toAbsolutePath().normalize();
@@ -423,6 +432,7 @@ public final class ImageService implements AutoCloseable {
             for (SnapshotInfo info : chains) {
                 try {
                     snapshotter.remove(info.name());
+                    chainsReady.clear(); // a chain went: check images again before their next container
                 } catch (SnapshotException e) {
                     if (e.reason() != SnapshotException.Reason.FAILED_PRECONDITION) {
                         throw e;
@@ -577,7 +587,17 @@ public final class ImageService implements AutoCloseable {
             return snapshotter.mounts(key);
         }
         ImageStore.Image image = images.get(imageRef);
-        String parent = ensureChain(image);
+        ChainReady known = chainsReady.get(image.target().digest());
+        String parent;
+        Set<Digest> closure;
+        if (known != null) {
+            parent = known.topChain();
+            closure = known.closure();
+        } else {
+            parent = ensureChain(image);
+            closure = images.closure(image.target());
+            chainsReady.put(image.target().digest(), new ChainReady(parent, closure));
+        }
         if (init != null) {
             if (!unpacker.isUnpacked(init.diffId())) {
                 try (java.io.InputStream tar = init.tar().get()) {
@@ -590,11 +610,11 @@ public final class ImageService implements AutoCloseable {
             }
             parent = initName;
         }
-        Set<Digest> leased = new HashSet<>(images.closure(image.target()));
+        Set<Digest> leased = new HashSet<>(closure);
         if (init != null) {
             leased.add(init.diffId()); // the unpacked init layer stays while a container stands on it
         }
-        content.leases().put(key, leased);
+        content.leases().putTransient(key, leased); // the container's lease ends with the machine anyway
         try {
             return snapshotter.prepare(key, parent);
         } catch (IOException | RuntimeException e) {

@@ -103,7 +103,13 @@ final class MetadataStore {
                 StandardOpenOption.TRUNCATE_EXISTING);
              OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
             p.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), null);
-            ch.force(true);
+            if (r.kind() == SnapshotInfo.Kind.COMMITTED) {
+                // Committed snapshots are layers and must survive the machine; an active or view
+                // snapshot belongs to a container or a mount, which a machine crash ends anyway.
+                // The rename keeps it atomic against the agent's own death, and skipping the
+                // flush keeps a disk round trip off every container start.
+                ch.force(true);
+            }
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         records.put(r.name(), r);

@@ -231,7 +231,8 @@ public final class ContainerLifecycle {
         run++;
         phase = ContainerPhase.STARTING;
         message = restart.restarts() == 0 ? "starting" : "restarting (restart " + restart.restarts() + ")";
-        out.add(new LifecycleEffect.Persist());
+        // not persisted: a record that still says pulling (or backoff) makes a restarted agent
+        // launch again, after sweeping whatever this launch left in the runtime
         out.add(new LifecycleEffect.Publish());
         out.add(new LifecycleEffect.Launch(run, image));
     }

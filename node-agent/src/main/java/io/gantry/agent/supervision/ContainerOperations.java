@@ -25,6 +25,11 @@ public interface ContainerOperations {
 
     ResolvedImage resolveImage(String reference, Optional<Digest> manifest) throws Exception;
 
+    /** {@link #resolveImage} from memory only, without blocking; empty when there is work to do. */
+    default Optional<ResolvedImage> cachedImage(String reference, Optional<Digest> manifest) {
+        return Optional.empty();
+    }
+
     /** Mounts the rootfs (kept across runs), writes the bundle and starts run {@code run}. */
     Started launch(ContainerLifecycle.Identity container, int run, ResolvedImage image) throws Exception;
 

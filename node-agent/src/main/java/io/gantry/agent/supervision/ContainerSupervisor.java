@@ -136,8 +136,14 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         String id = lifecycle.identity().id();
         for (LifecycleEffect e : effects) {
             if (e instanceof LifecycleEffect.ResolveImage r) {
-                pipe(() -> new LifecycleEvent.ImageResolved(ops.resolveImage(r.reference(), r.manifest())),
-                        err -> new LifecycleEvent.ImageFailed(err));
+                var cached = ops.cachedImage(r.reference(), r.manifest());
+                if (cached.isPresent()) {
+                    // a warm start: no trip to a blocking thread
+                    getContext().getSelf().tell(new Outcome(new LifecycleEvent.ImageResolved(cached.get())));
+                } else {
+                    pipe(() -> new LifecycleEvent.ImageResolved(ops.resolveImage(r.reference(), r.manifest())),
+                            err -> new LifecycleEvent.ImageFailed(err));
+                }
             } else if (e instanceof LifecycleEffect.Launch l) {
                 ContainerLifecycle.Identity who = lifecycle.identity();
                 pipe(() -> {

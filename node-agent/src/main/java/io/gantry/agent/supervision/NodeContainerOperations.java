@@ -65,6 +65,11 @@ public final class NodeContainerOperations implements ContainerOperations {
     }
 
     @Override
+    public Optional<ResolvedImage> cachedImage(String reference, Optional<Digest> manifest) {
+        return rootfs.resolveCached(reference, manifest);
+    }
+
+    @Override
     public Started launch(ContainerLifecycle.Identity c, int run, ResolvedImage image) throws IOException {
         String id = c.id();
         runtime.destroy(id, false); // what the previous run left in the runtime (exit record, fifos)
