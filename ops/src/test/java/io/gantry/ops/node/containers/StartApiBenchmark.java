@@ -1,0 +1,438 @@
+package io.gantry.ops.node.containers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gantry.agent.bundle.BundleWriter;
+import io.gantry.agent.runtime.OciRuntimeBinary;
+import io.gantry.layercache.content.ContentStore;
+import io.gantry.layercache.image.ImageBuilder;
+import io.gantry.layercache.image.ImageStore;
+import io.gantry.layercache.image.LayerContent;
+import io.gantry.protocol.job.JobSpec;
+import io.gantry.protocol.job.NetworkMode;
+import io.gantry.protocol.job.Resources;
+import io.gantry.protocol.oci.ContainerConfig;
+import io.gantry.protocol.oci.ImageConfig;
+import io.gantry.protocol.oci.ImageReference;
+import io.gantry.protocol.oci.Platform;
+import io.gantry.scheduler.api.ApiJson;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Warm start of {@code /bin/true} through the node's REST API, from request to observed exit:
+ * {@code POST /v1/containers?wait=true} against a {@code gantry server} running in its own JVM
+ * (the image already pulled and unpacked; each container is removed after its run, outside the
+ * timing). Side by side, round-robin in one run, with bare {@code runc run} of an equivalent
+ * bundle (written by the same BundleWriter from the same image config over the same files) and
+ * {@code podman run --rm --network none} of the same files imported as an image (runc,
+ * cgroupfs, the ulimits root may grant here). Prints median, p95, min and mean, the gap to
+ * runc, the ratio to podman, and the server's peak RSS. Reports numbers, never pass/fail.
+ *
+ * <p>Run it with {@code ops/bench/start-api [RUNS] [WORK_DIR]}. Needs root, runc, busybox-static;
+ * podman when installed.
+ */
+public final class StartApiBenchmark {
+
+    private interface Mode {
+        String name();
+
+        long run(int i) throws Exception;
+
+        default void close() throws Exception {
+        }
+    }
+
+    static final List<String> APPLETS = List.of("sh", "true");
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 60;
+        Path work = Path.of(args.length > 1 ? args[1] : "/var/tmp/gantry-start-api-bench").toAbsolutePath();
+        int warmup = 10;
+        Path runc = OciRuntimeBinary.findOnPath("runc").orElseThrow(() -> new IllegalStateException("runc not found"));
+        Optional<Path> podman = OciRuntimeBinary.findOnPath("podman");
+        for (String m : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            if (m.split(" ")[4].startsWith(work.toString())) {
+                throw new IllegalStateException("something is still mounted under " + work + " (" + m.split(" ")[4]
+                        + "): unmount it or pick another work directory");
+            }
+        }
+        deleteTree(work);
+        Files.createDirectories(work);
+
+        // the image: busybox with /bin/true, built into the node's own store (already "pulled")
+        Path data = work.resolve("node");
+        ImageReference ref = ImageReference.parse("localhost/bench/true:1");
+        ContainerConfig config = ContainerConfig.builder().env(List.of("PATH=/bin")).cmd(List.of("/bin/true")).build();
+        LayerContent.Builder layer = LayerContent.builder().mtime(Instant.parse("2024-01-01T00:00:00Z"))
+                .dir("bin").file("bin/busybox", Path.of("/bin/busybox"), 0755)
+                .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n").file("etc/group", "root:x:0:\n").dir("tmp", 01777);
+        for (String a : APPLETS) {
+            layer.symlink("bin/" + a, "busybox");
+        }
+        ImageStore store = ImageStore.open(ContentStore.open(data));
+        ImageBuilder.create(store).platform(Platform.of("linux", "amd64")).layer(layer.build(), "COPY busybox /").config(config)
+                .build(ref);
+
+        // the same files as a plain directory, for runc and podman
+        Path rootfs = Files.createDirectories(work.resolve("rootfs/bin"));
+        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
+        for (String a : APPLETS) {
+            Files.createSymbolicLink(rootfs.resolve(a), Path.of("busybox"));
+        }
+        rootfs = rootfs.getParent();
+        Files.createDirectories(rootfs.resolve("etc"));
+        Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+        Files.writeString(rootfs.resolve("etc/group"), "root:x:0:\n");
+        Files.createDirectories(rootfs.resolve("tmp"));
+
+        List<Mode> modes = new ArrayList<>();
+        Server server = Server.start(data, work.resolve("server.log"));
+        modes.add(gantryMode(server, ref));
+        modes.add(runcMode(runc, rootfs, config, work));
+        if (podman.isPresent()) {
+            Mode p = podmanMode(podman.get(), rootfs, work);
+            if (p != null) {
+                modes.add(p);
+            }
+        } else {
+            System.out.println("podman: not installed, skipped");
+        }
+
+        Map<String, long[]> samples = new LinkedHashMap<>();
+        modes.forEach(m -> samples.put(m.name(), new long[runs]));
+        try {
+            for (int i = 0; i < warmup + runs; i++) {
+                for (Mode m : modes) {
+                    long ns = m.run(i);
+                    if (i >= warmup) {
+                        samples.get(m.name())[i - warmup] = ns;
+                    }
+                }
+            }
+        } finally {
+            for (Mode m : modes) {
+                m.close();
+            }
+        }
+        String serverHwm = status("VmHWM", Path.of("/proc", Long.toString(server.pid()), "status"));
+        String serverRss = status("VmRSS", Path.of("/proc", Long.toString(server.pid()), "status"));
+        server.stop();
+
+        System.out.printf(Locale.ROOT, "%nwarm start of /bin/true, request -> exit observed, %d runs each (after %d warm-up), round-robin%n",
+                runs, warmup);
+        System.out.printf(Locale.ROOT, "%-52s %9s %9s %9s %9s%n", "mode", "median", "p95", "min", "mean");
+        Map<String, Double> medians = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : samples.entrySet()) {
+            long[] s = e.getValue().clone();
+            Arrays.sort(s);
+            double median = ms(percentile(s, 50));
+            medians.put(e.getKey(), median);
+            System.out.printf(Locale.ROOT, "%-52s %6.1f ms %6.1f ms %6.1f ms %6.1f ms%n", e.getKey(), median,
+                    ms(percentile(s, 95)), ms(s[0]), ms((long) Arrays.stream(s).average().orElse(0)));
+        }
+        double gantry = medians.get(modes.get(0).name());
+        double bare = medians.get(modes.get(1).name());
+        System.out.printf(Locale.ROOT, "%ngantry API median - runc run median = %+.1f ms (target: <= +15 ms)%n", gantry - bare);
+        medians.entrySet().stream().filter(e -> e.getKey().startsWith("podman")).findFirst().ifPresent(e ->
+                System.out.printf(Locale.ROOT, "podman median / gantry API median = %.1fx (target: >= 3x)%n", e.getValue() / gantry));
+        System.out.printf(Locale.ROOT, "gantry server JVM: peak RSS (VmHWM) %s, RSS at the end %s%n", serverHwm, serverRss);
+        System.out.printf(Locale.ROOT, "benchmark client JVM: peak RSS (VmHWM) %s%n", status("VmHWM", Path.of("/proc/self/status")));
+        System.out.println("server log: " + work.resolve("server.log"));
+    }
+
+    // ------------------------------------------------------------------ the modes
+
+    private static Mode gantryMode(Server server, ImageReference ref) throws IOException {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        RawHttp raw = new RawHttp(server.uri(), server.token());
+        byte[] body = ApiJson.bytes(Map.of("image", ref.toString(), "cmd", List.of("/bin/true"), "network", "none"));
+        return new Mode() {
+            @Override
+            public String name() {
+                return "gantry: POST /v1/containers?wait=true (runc)";
+            }
+
+            @Override
+            public long run(int i) throws Exception {
+                long t0 = System.nanoTime();
+                RawHttp.Response r = raw.post("/v1/containers?wait=true", body);
+                long t = System.nanoTime() - t0;
+                JsonNode c = ApiJson.MAPPER.readTree(r.body());
+                if (r.status() != 200 || c.path("exitCode").asInt(-1) != 0) {
+                    throw new IllegalStateException("gantry run " + i + ": " + r.status() + " " + new String(r.body()));
+                }
+                HttpResponse<String> del = http.send(server.request("/v1/containers/" + c.path("id").asText()).DELETE().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (del.statusCode() != 200) {
+                    throw new IllegalStateException("remove after run " + i + ": " + del.body());
+                }
+                return t;
+            }
+
+            @Override
+            public void close() throws IOException {
+                raw.close();
+            }
+        };
+    }
+
+    /**
+     * A bare HTTP/1.1 client on one kept-alive socket, so that the timing is the server's and not
+     * a client library's thread hops (java.net.http adds a few ms per call here); curl would do the
+     * same, at the cost of a process per call.
+     */
+    static final class RawHttp implements AutoCloseable {
+        record Response(int status, byte[] body) {
+        }
+
+        private final java.net.Socket socket;
+        private final java.io.BufferedInputStream in;
+        private final java.io.OutputStream out;
+        private final String host;
+        private final String token;
+
+        RawHttp(URI uri, String token) throws IOException {
+            this.socket = new java.net.Socket(uri.getHost(), uri.getPort());
+            socket.setTcpNoDelay(true);
+            this.in = new java.io.BufferedInputStream(socket.getInputStream());
+            this.out = socket.getOutputStream();
+            this.host = uri.getHost() + ":" + uri.getPort();
+            this.token = token;
+        }
+
+        Response post(String path, byte[] body) throws IOException {
+            String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
+            byte[] h = head.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] all = new byte[h.length + body.length];
+            System.arraycopy(h, 0, all, 0, h.length);
+            System.arraycopy(body, 0, all, h.length, body.length);
+            out.write(all);
+            out.flush();
+            String status = line();
+            int code = Integer.parseInt(status.split(" ")[1]);
+            int length = -1;
+            boolean chunked = false;
+            for (String l = line(); !l.isEmpty(); l = line()) {
+                String lower = l.toLowerCase(Locale.ROOT);
+                if (lower.startsWith("content-length:")) {
+                    length = Integer.parseInt(l.substring(15).trim());
+                } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                    chunked = true;
+                }
+            }
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            if (chunked) {
+                for (int n = Integer.parseInt(line().trim(), 16); n > 0; n = Integer.parseInt(line().trim(), 16)) {
+                    b.write(in.readNBytes(n));
+                    line();
+                }
+                line();
+            } else {
+                b.write(in.readNBytes(length));
+            }
+            return new Response(code, b.toByteArray());
+        }
+
+        private String line() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new IOException("connection closed by the server");
+                }
+                if (c != '\r') {
+                    sb.append((char) c);
+                }
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private static Mode runcMode(Path runc, Path rootfs, ContainerConfig config, Path work) throws IOException {
+        Path root = Files.createDirectories(work.resolve("runc-root"));
+        BundleWriter writer = new BundleWriter(BundleWriter.Settings.defaults(work).withCgroupParent("gantry-bench"));
+        ImageConfig image = ImageConfig.of(Platform.of("linux", "amd64"), config, List.of());
+        JobSpec job = JobSpec.builder("bench", "bench").network(NetworkMode.NONE).resources(new Resources(0, 0)).build();
+        Path bundle = writer.write("runc-bench", image, job, rootfs, work.resolve("runc-bundle"), null).dir();
+        return new Mode() {
+            @Override
+            public String name() {
+                return "runc run (bare, same bundle)";
+            }
+
+            @Override
+            public long run(int i) throws Exception {
+                List<String> cmd = List.of(runc.toString(), "--root", root.toString(), "run", "--bundle", bundle.toString(), "runc-bench");
+                long t0 = System.nanoTime();
+                int rc = quiet(cmd).waitFor();
+                long t = System.nanoTime() - t0;
+                if (rc != 0) {
+                    throw new IllegalStateException("runc run " + i + " exited " + rc);
+                }
+                return t;
+            }
+        };
+    }
+
+    /** podman run of the same files imported as an image; null when podman can't run it here. */
+    private static Mode podmanMode(Path podman, Path rootfs, Path work) throws Exception {
+        String img = "localhost/gantry-bench-true:latest";
+        Path tar = work.resolve("rootfs.tar");
+        if (quiet(List.of("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".")).waitFor() != 0
+                || quiet(List.of(podman.toString(), "import", tar.toString(), img)).waitFor() != 0) {
+            System.out.println("podman: image import failed, skipped");
+            return null;
+        }
+        List<String> cmd = List.of(podman.toString(), "run", "--rm", "--network", "none", "--runtime", "runc",
+                "--cgroup-manager", "cgroupfs", "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=4096:4096", img, "/bin/true");
+        Process probe = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(probe.getInputStream().readAllBytes());
+        if (probe.waitFor() != 0) {
+            System.out.println("podman: cannot run here, skipped: " + out.strip());
+            return null;
+        }
+        return new Mode() {
+            @Override
+            public String name() {
+                return "podman run --rm --network none (runc)";
+            }
+
+            @Override
+            public long run(int i) throws Exception {
+                long t0 = System.nanoTime();
+                int rc = quiet(cmd).waitFor();
+                long t = System.nanoTime() - t0;
+                if (rc != 0) {
+                    throw new IllegalStateException("podman run " + i + " exited " + rc);
+                }
+                return t;
+            }
+
+            @Override
+            public void close() throws Exception {
+                quiet(List.of(podman.toString(), "rmi", "-f", img)).waitFor();
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ the server
+
+    /** {@code gantry server --roles agent} in a JVM of its own, with the launcher's JVM flags. */
+    private record Server(Process process, URI uri, String token) {
+        static Server start(Path data, Path log) throws Exception {
+            int port;
+            int clusterPort;
+            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+                port = a.getLocalPort();
+                clusterPort = b.getLocalPort();
+            }
+            Path conf = data.resolveSibling("bench.conf");
+            Files.writeString(conf, "gantry.logs.file = off\npekko.loglevel = WARNING\ngantry.agent.cgroup-parent = gantry-bench\n");
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            String opts = System.getenv("GANTRY_JAVA_OPTS");
+            cmd.addAll(opts != null && !opts.isBlank() ? List.of(opts.trim().split("\\s+")) : List.of(
+                    "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-Xss512k", "-XX:MaxMetaspaceSize=128m",
+                    "-XX:ReservedCodeCacheSize=64m", "-XX:MaxDirectMemorySize=64m", "-XX:TieredStopAtLevel=1"));
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.gantry.ops.Main", "server", "--roles", "agent",
+                    "--data-dir", data.toString(), "--http", "127.0.0.1:" + port, "--cluster", "127.0.0.1:" + clusterPort,
+                    "--config", conf.toString()));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            URI uri = URI.create("http://127.0.0.1:" + port);
+            HttpClient http = HttpClient.newHttpClient();
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (true) {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("gantry server exited: " + Files.readString(log));
+                }
+                try {
+                    if (http.send(HttpRequest.newBuilder(uri.resolve("/v1/health")).build(),
+                            HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                        break;
+                    }
+                } catch (IOException notYet) {
+                    // still starting
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("gantry server did not come up: " + Files.readString(log));
+                }
+                Thread.sleep(100);
+            }
+            return new Server(p, uri, Files.readString(data.resolve("token")).trim());
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        HttpRequest.Builder request(String path) {
+            return HttpRequest.newBuilder(uri.resolve(path)).timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token);
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy(); // SIGTERM: coordinated shutdown
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static Process quiet(List<String> cmd) throws IOException {
+        return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static long percentile(long[] sorted, int p) {
+        int idx = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
+    }
+
+    private static double ms(long ns) {
+        return ns / 1e6;
+    }
+
+    private static String status(String key, Path file) {
+        try {
+            return Files.readAllLines(file).stream().filter(l -> l.startsWith(key + ":"))
+                    .map(l -> l.substring(key.length() + 1).trim()).findFirst().orElse("?");
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
