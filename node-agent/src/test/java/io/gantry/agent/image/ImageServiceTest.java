@@ -346,7 +346,7 @@ class ImageServiceTest {
             // the download stops (connection open) half way; the unpacker must have kept up
             proxy.stallOnce("/blobs/" + layer.digest(), layer.size() / 2);
             ImageService streaming = ImageService.open(dir.resolve("streaming"), ImageService.Options.defaults()
-                    .withRegistry(quickRetries().withStallTimeout(Duration.ofSeconds(2))).withSyncLayers(false));
+                    .withRegistry(quickRetries().withStallTimeout(Duration.ofSeconds(1))).withSyncLayers(false));
             closeLater.add(streaming);
             ImageReference viaProxy = ImageReference.parse(proxy.hostPort() + "/random:1");
             ExecutorService pool = Executors.newSingleThreadExecutor();
