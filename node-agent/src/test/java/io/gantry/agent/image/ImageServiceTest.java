@@ -109,6 +109,15 @@ class ImageServiceTest {
 
     @AfterEach
     void close() throws Exception {
+        // a failed assertion between mount and unmount must not leave a mount behind
+        List<String> mounted = new ArrayList<>(Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+                .map(line -> line.split(" ")[1]).filter(point -> point.startsWith(dir.toString())).toList());
+        java.util.Collections.reverse(mounted);
+        try (io.gantry.agent.snapshot.Mounter mounter = new io.gantry.agent.snapshot.Mounter()) {
+            for (String point : mounted) {
+                mounter.unmountAll(Path.of(point));
+            }
+        }
         for (AutoCloseable c : closeLater) {
             c.close();
         }
