@@ -52,20 +52,20 @@ final class TestApi {
         return new TestApi(URI.create("http://127.0.0.1:" + binding.localAddress().getPort()), client, binding);
     }
 
-    HttpResponse<String> get(String path) throws Exception {
+    HttpResponse<String> get(String path) {
         return send("GET", path, null, null, TOKEN);
     }
 
-    HttpResponse<String> post(String path, String json) throws Exception {
+    HttpResponse<String> post(String path, String json) {
         return send("POST", path, "application/json", json, TOKEN);
     }
 
-    HttpResponse<String> delete(String path) throws Exception {
+    HttpResponse<String> delete(String path) {
         return send("DELETE", path, null, null, TOKEN);
     }
 
-    HttpResponse<String> send(String method, String path, String contentType, String body, String token)
-            throws Exception {
+    /** One call; a transport failure fails the test (it is never an answer of the API). */
+    HttpResponse<String> send(String method, String path, String contentType, String body, String token) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(20))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
@@ -75,7 +75,14 @@ final class TestApi {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new AssertionError(method + " " + path + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 
     HttpClient http() {
