@@ -55,8 +55,10 @@ public final class ChangeFeed {
                             p.node().value(), "placed on " + p.node(), event));
                 }
                 for (SchedulerEvent.StoppedAllocation s : e.stopped()) {
-                    out.add(change(epoch, "allocation", s.id().value(), "stopping", jobOf(state, s.id()),
-                            nodeOf(state, s.id()), s.reason(), event));
+                    // a pending allocation stops at once; a placed one when its agent says so
+                    boolean stopped = state.allocation(s.id()).map(a -> a.state().terminal()).orElse(true);
+                    out.add(change(epoch, "allocation", s.id().value(), stopped ? "stopped" : "stopping",
+                            jobOf(state, s.id()), nodeOf(state, s.id()), s.reason(), event));
                 }
                 for (SchedulerEvent.PlacementFailed f : e.failed()) {
                     out.add(change(epoch, "job", f.jobId(), "placement-failed", f.jobId(), null,
