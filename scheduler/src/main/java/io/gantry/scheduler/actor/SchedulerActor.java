@@ -460,7 +460,9 @@ public final class SchedulerActor extends EventSourcedBehavior<SchedulerActor.Co
 
     private Effect<SchedulerEvent, Shell> decide(Shell shell, SchedulerCommand command,
                                                  ActorRef<CommandResult> replyTo) {
-        metrics.command();
+        if (!(command instanceof SchedulerCommand.Tick)) {
+            metrics.command();
+        }
         long started = System.nanoTime();
         Outcome o = core.handle(shell.state, clock.instant(), command);
         return execute(shell, List.of(o), replyTo, started);

@@ -30,7 +30,9 @@ public final class PrometheusText {
         p.counter("gantry_placement_failures_total",
                 "Plans in which some allocation of a job found no node (one per job and plan).",
                 m.placementFailuresTotal());
-        p.counter("gantry_scheduler_commands_total", "Commands the scheduler handled.", m.commandsTotal());
+        p.counter("gantry_scheduler_commands_total",
+                "Commands the scheduler handled: user requests, agent reports, members leaving (not its ticks).",
+                m.commandsTotal());
         p.counter("gantry_scheduler_events_persisted_total", "Events written to the scheduler's journal.",
                 m.eventsPersistedTotal());
         p.counter("gantry_agent_commands_sent_total", "Commands sent to node agents.", m.agentCommandsSentTotal());
