@@ -43,9 +43,10 @@ import org.slf4j.LoggerFactory;
  * One running Gantry node: its ActorSystem (named "gantry", a cluster member with the
  * node's roles) and its REST API.
  *
- * <p>Start order: data directory → log file → token → ActorSystem and cluster join → the
- * scheduler singleton's proxy (on every node) → each role ({@link NodeRole}: the scheduler role
- * prepares the journal and adds the jobs API) → HTTP bind. Anything that fails undoes what was
+ * <p>Start order: data directory → log file → token → each role prepares (the scheduler role:
+ * the journal's tables) → ActorSystem and cluster join → the scheduler singleton's proxy (on
+ * every node) → each role starts ({@link NodeRole}: the scheduler role adds the jobs API) →
+ * HTTP bind. Anything that fails undoes what was
  * started before it. Shutdown is Pekko's
  * coordinated shutdown, which unbinds HTTP first (in-flight requests get
  * {@code gantry.http.shutdown-deadline} to finish), then leaves the cluster, then stops
@@ -128,6 +129,12 @@ public final class GantryServer implements AutoCloseable {
         }
       }
 
+      for (String role : s.roles()) {
+        NodeRole r = roles.get(role);
+        if (r != null) {
+          r.prepare(s, loaded.config());
+        }
+      }
       try {
         system = ActorSystem.create(Behaviors.empty(), "gantry", loaded.config());
       } catch (RuntimeException e) {

@@ -18,6 +18,14 @@ public interface NodeRole {
   String name();
 
   /**
+   * Checks and prepares what the role needs outside the ActorSystem (a database, directories)
+   * before the node starts, so that a node that cannot run its role fails fast and starts
+   * nothing. Nothing by default.
+   */
+  default void prepare(GantrySettings settings, com.typesafe.config.Config config) throws ServerStartException {
+  }
+
+  /**
    * Starts the role's actors and resources; whatever must stop with the node registers with
    * coordinated shutdown. Throws when the role cannot run on this node, with the reason.
    */

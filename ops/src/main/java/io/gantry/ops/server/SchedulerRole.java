@@ -1,5 +1,6 @@
 package io.gantry.ops.server;
 
+import com.typesafe.config.Config;
 import io.gantry.scheduler.actor.SchedulerClient;
 import io.gantry.scheduler.actor.SchedulerSettings;
 import io.gantry.scheduler.api.ApiModule;
@@ -37,9 +38,10 @@ final class SchedulerRole implements NodeRole {
     return "scheduler";
   }
 
+  /** The journal's tables exist before the singleton can start recovering from them. */
   @Override
-  public List<ApiModule> start(NodeContext ctx) throws ServerStartException {
-    JournalSettings journal = JournalSettings.from(ctx.config(), ctx.settings().dataDir());
+  public void prepare(GantrySettings settings, Config config) throws ServerStartException {
+    JournalSettings journal = JournalSettings.from(config, settings.dataDir());
     try {
       if (JournalSchema.ensure(journal)) {
         log.info("created the scheduler journal's tables in {}", journal.describe());
@@ -47,9 +49,13 @@ final class SchedulerRole implements NodeRole {
     } catch (JournalUnavailableException e) {
       throw new ServerStartException(e.getMessage(), e);
     }
+    log.info("scheduler role: journal {}", journal.describe());
+  }
+
+  @Override
+  public List<ApiModule> start(NodeContext ctx) throws ServerStartException {
     SchedulerSettings settings = SchedulerSettings.from(ctx.config());
     SchedulerClient client = new SchedulerClient(ctx.schedulerCommands(), settings.askTimeout(), ctx.system());
-    log.info("scheduler role: journal {}", journal.describe());
     return List.of(
         new JobsApiModule(client, logs),
         new NodesApiModule(client),
