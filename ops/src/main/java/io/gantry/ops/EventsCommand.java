@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** {@code gantry events}: the cluster's changes as they happen, one line each, until Ctrl-C. */
 final class EventsCommand implements Command {
@@ -34,6 +35,32 @@ final class EventsCommand implements Command {
     return options;
   }
 
+  /**
+   * One line of the event stream as the CLI prints it: a change's data line as "TIME
+   * KIND.CHANGE ID MESSAGE" (or its JSON); nothing for event names, ids, keep-alives and the
+   * blank separators.
+   */
+  static Optional<String> format(String line, boolean json) {
+    if (!line.startsWith("data:")) {
+      return Optional.empty();
+    }
+    String data = line.substring(5).trim();
+    if (data.isEmpty()) {
+      return Optional.empty(); // the server's keep-alive: an event without data, which SSE clients drop
+    }
+    if (json) {
+      return Optional.of(data);
+    }
+    try {
+      JsonNode c = ApiJson.MAPPER.readTree(data);
+      return Optional.of(String.format("%s  %-26s %s  %s", Tables.time(c.path("at").asText(), ChronoUnit.MILLIS),
+          c.path("kind").asText() + "." + c.path("change").asText(), c.path("id").asText(),
+          c.path("message").asText()));
+    } catch (IOException e) {
+      return Optional.of(data);
+    }
+  }
+
   @Override
   public int run(ParsedArgs args, CliContext ctx) throws Exception {
     List<String> query = new ArrayList<>();
@@ -42,25 +69,10 @@ final class EventsCommand implements Command {
     String path = "/v1/events" + (query.isEmpty() ? "" : "?" + String.join("&", query));
     GantryClient client = new GantryClient(ClientTarget.resolve(args, ctx), JobCommands.TIMEOUT);
     boolean json = args.flag("json");
-    client.stream(path, "text/event-stream", line -> {
-      if (!line.startsWith("data:")) {
-        return; // event names, ids, keep-alive comments and blank separators
-      }
-      String data = line.substring(5).trim();
-      if (json) {
-        ctx.out().println(data);
-        return;
-      }
-      try {
-        JsonNode c = ApiJson.MAPPER.readTree(data);
-        ctx.out().printf("%s  %-26s %s  %s%n", Tables.time(c.path("at").asText(), ChronoUnit.MILLIS),
-            c.path("kind").asText() + "." + c.path("change").asText(), c.path("id").asText(),
-            c.path("message").asText());
-      } catch (IOException e) {
-        ctx.out().println(data);
-      }
+    client.stream(path, "text/event-stream", line -> format(line, json).ifPresent(text -> {
+      ctx.out().println(text);
       ctx.out().flush();
-    });
+    }));
     return 0;
   }
 }
