@@ -109,6 +109,15 @@ class ImageServiceTest {
 
     @AfterEach
     void close() throws Exception {
+        // a failed assertion between mount and unmount must not leave a mount behind
+        List<String> mounted = new ArrayList<>(Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+                .map(line -> line.split(" ")[1]).filter(point -> point.startsWith(dir.toString())).toList());
+        java.util.Collections.reverse(mounted);
+        try (io.gantry.agent.snapshot.Mounter mounter = new io.gantry.agent.snapshot.Mounter()) {
+            for (String point : mounted) {
+                mounter.unmountAll(Path.of(point));
+            }
+        }
         for (AutoCloseable c : closeLater) {
             c.close();
         }
@@ -335,6 +344,41 @@ class ImageServiceTest {
             assertEquals("bytes=" + layer.size() / 2 + "-", gets.get(1).range());
             assertEquals(layer.size(), proxy.bytesSent("/blobs/" + layer.digest()), "no byte twice");
             Path unpacked = service.unpacker().directory(randomImage.config().value().diffIds().get(0));
+            assertEquals(3 * 1024 * 1024, Files.size(unpacked.resolve("random.bin")));
+        }
+    }
+
+    @Test
+    void aLayerIsUnpackedWhileItDownloads() throws Exception {
+        Descriptor layer = randomImage.manifest().value().layers().get(0);
+        try (RegistryProxy proxy = RegistryProxy.start(registry.uri())) {
+            // the download stops (connection open) half way; the unpacker must have kept up
+            proxy.stallOnce("/blobs/" + layer.digest(), layer.size() / 2);
+            ImageService streaming = ImageService.open(dir.resolve("streaming"), ImageService.Options.defaults()
+                    .withRegistry(quickRetries().withStallTimeout(Duration.ofSeconds(1))).withSyncLayers(false));
+            closeLater.add(streaming);
+            ImageReference viaProxy = ImageReference.parse(proxy.hostPort() + "/random:1");
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try {
+                Future<PullResult> pull = pool.submit(() -> streaming.pull(viaProxy, plain(), PullListener.NONE));
+                long seen = 0;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (seen == 0 && System.nanoTime() < deadline && !pull.isDone()) {
+                    for (String name : children(streaming.unpacker().layersRoot())) {
+                        Path partial = streaming.unpacker().layersRoot().resolve(name).resolve("random.bin");
+                        if (name.startsWith(".tmp") && Files.exists(partial)) {
+                            seen = Math.max(seen, Files.size(partial));
+                        }
+                    }
+                    Thread.sleep(20);
+                }
+                assertTrue(seen > 0, "while the blob was half downloaded, its layer was being extracted");
+                assertTrue(seen < 3 * 1024 * 1024, "and not complete yet: " + seen);
+                pull.get(60, TimeUnit.SECONDS);
+            } finally {
+                pool.shutdownNow();
+            }
+            Path unpacked = streaming.unpacker().directory(randomImage.config().value().diffIds().get(0));
             assertEquals(3 * 1024 * 1024, Files.size(unpacked.resolve("random.bin")));
         }
     }

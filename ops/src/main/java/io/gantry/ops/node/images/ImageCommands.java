@@ -194,8 +194,10 @@ public final class ImageCommands {
                     default -> uploaded++;
                 }
             }
-            ctx.out().printf("pushed %s (%s): %d blobs uploaded, %d already there, %d mounted%n",
-                    r.path("reference").asText(), r.path("digest").asText(), uploaded, existed, mounted);
+            String reference = r.path("reference").asText();
+            String digest = r.path("digest").asText();
+            ctx.out().printf("pushed %s: %d blobs uploaded, %d already there, %d mounted%n",
+                    reference.endsWith(digest) ? reference : reference + " (" + digest + ")", uploaded, existed, mounted);
             return 0;
         }
     }
