@@ -356,7 +356,7 @@ public final class StartApiBenchmark {
             String opts = System.getenv("GANTRY_JAVA_OPTS");
             cmd.addAll(opts != null && !opts.isBlank() ? List.of(opts.trim().split("\\s+")) : List.of(
                     "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-Xss512k", "-XX:MaxMetaspaceSize=128m",
-                    "-XX:ReservedCodeCacheSize=64m", "-XX:MaxDirectMemorySize=64m", "-XX:TieredStopAtLevel=1"));
+                    "-XX:ReservedCodeCacheSize=64m", "-XX:MaxDirectMemorySize=64m", "-XX:+ExitOnOutOfMemoryError"));
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.gantry.ops.Main", "server", "--roles", "agent",
                     "--data-dir", data.toString(), "--http", "127.0.0.1:" + port, "--cluster", "127.0.0.1:" + clusterPort,
                     "--config", conf.toString()));
