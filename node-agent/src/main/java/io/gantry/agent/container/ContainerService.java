@@ -19,6 +19,13 @@ public interface ContainerService {
     /** Creates the container and starts it (pulling its image if needed); completes once created. */
     CompletionStage<ContainerView> create(ContainerRequest request);
 
+    /**
+     * Creates and starts the container and completes once it has ended for good, with its
+     * exit ({@code docker run} attached, {@code ?wait=true}): {@link #create} then
+     * {@link #awaitEnd} in one request to the agent.
+     */
+    CompletionStage<ContainerView> run(ContainerRequest request);
+
     /** Newest first; those that ended too when {@code all}. */
     CompletionStage<List<ContainerView>> list(boolean all);
 

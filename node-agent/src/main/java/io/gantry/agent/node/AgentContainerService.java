@@ -62,6 +62,11 @@ public final class AgentContainerService implements ContainerService {
     }
 
     @Override
+    public CompletionStage<ContainerView> run(ContainerRequest request) {
+        return AskPattern.askWithStatus(agent, r -> new NodeAgent.Run(request, r), LONG_WAIT, system.scheduler());
+    }
+
+    @Override
     public CompletionStage<List<ContainerView>> list(boolean all) {
         return AskPattern.ask(agent, r -> new NodeAgent.ListContainers(all, r), timeout, system.scheduler());
     }

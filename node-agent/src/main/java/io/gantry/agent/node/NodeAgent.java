@@ -70,6 +70,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     public record Create(ContainerRequest request, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {
     }
 
+    /** Create and start a local container; answered once it has ended for good (docker run, attached). */
+    public record Run(ContainerRequest request, ActorRef<StatusReply<ContainerView>> replyTo) implements Command {
+    }
+
     public record ListContainers(boolean all, ActorRef<List<ContainerView>> replyTo) implements Command {
     }
 
@@ -173,7 +177,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Create.class, this::onCreate)
+                .onMessage(Create.class, m -> onCreate(m.request(), m.replyTo(), false))
+                .onMessage(Run.class, m -> onCreate(m.request(), m.replyTo(), true))
                 .onMessage(ListContainers.class, m -> {
                     m.replyTo().tell(index.list(m.all()));
                     return this;
@@ -211,12 +216,13 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
     // ------------------------------------------------------------------ local containers
 
-    private Behavior<Command> onCreate(Create m) {
+    /** {@code untilEnd}: answer when the container has ended instead of when it is created. */
+    private Behavior<Command> onCreate(ContainerRequest req, ActorRef<StatusReply<ContainerView>> replyTo, boolean untilEnd) {
         try {
             if (setup.unavailable().isPresent()) {
                 throw new ContainerUnavailableException("this node cannot run containers: " + setup.unavailable().get());
             }
-            ContainerRequest request = m.request().validated();
+            ContainerRequest request = req.validated();
             String id = newId();
             String name = request.name().orElse(id.substring(0, 12));
             if (index.nameTaken(name)) {
@@ -229,9 +235,13 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                     Optional.empty(), request.autoRemove(), setup.clock().instant()),
                     ContainerLifecycle.trackerFor(spec, setup.clock()), setup.clock());
             ContainerView view = spawn(l, new LifecycleEvent.Start());
-            m.replyTo().tell(StatusReply.success(view));
+            if (untilEnd) {
+                supervisors.get(id).tell(new ContainerSupervisor.Wait(replyTo));
+            } else {
+                replyTo.tell(StatusReply.success(view));
+            }
         } catch (ContainerException e) {
-            m.replyTo().tell(StatusReply.error(e));
+            replyTo.tell(StatusReply.error(e));
         }
         return this;
     }

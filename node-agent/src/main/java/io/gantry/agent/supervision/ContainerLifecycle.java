@@ -311,9 +311,11 @@ public final class ContainerLifecycle {
             finishedAt = clock.instant();
         }
         message = why;
-        out.add(new LifecycleEffect.Persist());
+        // the waiters hear first: should the agent die before the record is written, the next
+        // one finds the same end (the runtime's exit record) and reaches the same verdict
         out.add(new LifecycleEffect.Publish());
         out.add(new LifecycleEffect.Finished());
+        out.add(new LifecycleEffect.Persist());
         if (identity.autoRemove() || removeRequested) {
             removeRequested = true;
             out.add(new LifecycleEffect.Teardown());

@@ -127,14 +127,12 @@ public final class ContainerModule implements ApiModule {
             } catch (ProblemException e) {
                 return problem(e.problem());
             }
-            CompletionStage<ContainerView> created = containers.create(request);
             if (!w.orElse(false)) {
-                return reply(created, v -> ApiJson.ok(201, ContainerJson.view(v))
+                return reply(containers.create(request), v -> ApiJson.ok(201, ContainerJson.view(v))
                         .addHeader(Location.create("/v1/containers/" + v.id())));
             }
             // answered when the container has ended for good: no request timeout
-            return withoutRequestTimeout(() -> reply(created.thenCompose(v -> containers.awaitEnd(v.id())),
-                    v -> ApiJson.ok(200, ContainerJson.view(v))));
+            return withoutRequestTimeout(() -> reply(containers.run(request), v -> ApiJson.ok(200, ContainerJson.view(v))));
         });
     }
 
