@@ -356,16 +356,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         spawn(l, new LifecycleEvent.Start());
     }
 
-    /** {@code <job>-<index>-<alloc prefix>}, readable in {@code container ls}; the id when taken. */
+    /** The allocation's id (the scheduler makes it readable: job name and a counter), unless taken. */
     private String allocationName(JobSpec spec, int i, AllocationId alloc) {
-        String base = (spec.name() + "-" + i + "-" + alloc.shortId()).replaceAll("[^a-zA-Z0-9_.-]", "-");
-        if (base.isEmpty() || !Character.isLetterOrDigit(base.charAt(0))) {
-            base = "a" + base;
-        }
-        if (base.length() > 128) {
-            base = base.substring(0, 128);
-        }
-        return index.nameTaken(base) ? alloc.value() : base;
+        String base = alloc.value();
+        return index.nameTaken(base) ? spec.name() + "-" + i + "-" + alloc.shortId() : base;
     }
 
     private void stopAllocation(AllocationId alloc, String reason) {

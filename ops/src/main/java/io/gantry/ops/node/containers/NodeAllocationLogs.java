@@ -6,7 +6,13 @@ import io.gantry.scheduler.api.jobs.AllocationLogs;
 import io.gantry.scheduler.view.AllocationView;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
+import io.gantry.scheduler.api.ApiJson;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.javadsl.FramingTruncation;
+import org.apache.pekko.util.ByteString;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.HttpCredentials;
 
@@ -17,7 +23,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * An allocation's log, from the agent of the node it runs on: the allocation's container (its
  * id is the allocation's) at {@code GET <node address>/v1/containers/<id>/logs}, passed on as it
- * streams. The nodes of a cluster share the API token. An unreachable node is a 502.
+ * streams, as the plain text the allocation wrote (the node's json-file entries unwrapped, stdout
+ * and stderr in the order they were read). The nodes of a cluster share the API token. An
+ * unreachable node is a 502.
  */
 public final class NodeAllocationLogs implements AllocationLogs {
 
@@ -52,7 +60,24 @@ public final class NodeAllocationLogs implements AllocationLogs {
                 throw new ProblemException(Problem.notFound("node " + allocation.node().orElse("?")
                         + " has no container for allocation " + allocation.id() + " (removed, or never started there)"));
             }
-            return response;
+            if (!response.status().isSuccess()) {
+                return response; // the node's problem+json, as it is
+            }
+            return response.withEntity(HttpEntities.createChunked(ContentTypes.TEXT_PLAIN_UTF8,
+                    response.entity().getDataBytes()
+                            .via(Framing.delimiter(ByteString.fromString("\n"), MAX_LINE, FramingTruncation.ALLOW))
+                            .map(NodeAllocationLogs::text)));
         });
+    }
+
+    /** The longest json-file line passed on (the agent splits longer output into partial entries). */
+    private static final int MAX_LINE = 1 << 20;
+
+    private static ByteString text(ByteString line) {
+        try {
+            return ByteString.fromString(ApiJson.MAPPER.readTree(line.toArray()).path("log").asText(), "UTF-8");
+        } catch (java.io.IOException e) {
+            return line.concat(ByteString.fromString("\n"));
+        }
     }
 }
