@@ -45,7 +45,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -118,6 +117,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private record RegisterWith(NodeInfo node) implements Command {
     }
 
+    /** The node's HTTP address, once its port is bound: the agent registers only with it. */
+    private record AddressKnown(String address) implements Command {
+    }
+
     private record RegisterFailed(String error) implements Command {
     }
 
@@ -125,12 +128,19 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         INSTANCE
     }
 
-    /** What the agent is built from. */
+    /**
+     * What the agent is built from.
+     *
+     * @param nodeInfo the node's description for the scheduler, given its HTTP address (it lists
+     *                 the blobs held, so it runs off the actor's thread)
+     * @param address  the node's HTTP base URL, known once the port is bound
+     */
     public record Setup(
             NodeAgentSettings settings,
             ContainerOperations operations,
             Optional<String> unavailable,
-            Supplier<NodeInfo> nodeInfo,
+            java.util.function.Function<String, NodeInfo> nodeInfo,
+            java.util.concurrent.CompletionStage<String> address,
             AgentState state,
             Executor blocking,
             Clock clock,
@@ -149,6 +159,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private final AllocationReports reports = new AllocationReports();
     private final EpochFence fence;
     private Optional<ActorRef<AgentReport>> scheduler = Optional.empty();
+    private Optional<String> address = Optional.empty();
     private boolean registered;
     private boolean registering;
 
@@ -163,6 +174,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         this.inbox = ctx.messageAdapter(AgentCommand.class, FromScheduler::new);
         this.supervisorEvents = ctx.messageAdapter(ContainerSupervisor.Event.class, FromSupervisor::new);
         this.fence = new EpochFence(setup.state().epoch());
+        ctx.pipeToSelf(setup.address(), (a, err) -> a != null ? new AddressKnown(a) : new RegisterFailed(
+                "the node's HTTP address never became known: " + err));
         for (Recovered r : setup.recovered()) {
             ContainerLifecycle l = ContainerLifecycle.restore(r.record(),
                     ContainerLifecycle.trackerFor(r.record().spec(), setup.clock()), setup.clock());
@@ -200,6 +213,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                 .onMessage(FromScheduler.class, this::onScheduler)
                 .onMessage(SchedulerChanged.class, this::onSchedulerChanged)
                 .onMessage(RegisterTick.class, m -> register())
+                .onMessage(AddressKnown.class, m -> {
+                    address = Optional.of(m.address());
+                    return register();
+                })
                 .onMessage(RegisterWith.class, this::onRegisterWith)
                 .onMessage(RegisterFailed.class, m -> {
                     registering = false;
@@ -413,11 +430,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
     /** Describes the node off the actor's thread (it lists the blobs held), then sends RegisterNode. */
     private Behavior<Command> register() {
-        if (registered || registering || scheduler.isEmpty()) {
+        if (registered || registering || scheduler.isEmpty() || address.isEmpty()) {
             return this;
         }
         registering = true;
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(setup.nodeInfo(), setup.blocking()),
+        String at = address.get();
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> setup.nodeInfo().apply(at), setup.blocking()),
                 (info, err) -> info != null ? new RegisterWith(info) : new RegisterFailed(String.valueOf(err)));
         return this;
     }

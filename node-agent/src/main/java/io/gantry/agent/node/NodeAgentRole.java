@@ -59,8 +59,8 @@ public final class NodeAgentRole {
 
     /** A started agent. {@code close} is idempotent and also runs at coordinated shutdown. */
     public record Running(ActorRef<NodeAgent.Command> agent, ContainerService containers, NodeAgentSettings settings,
-                          Optional<String> unavailable, String runtimeSummary, Supplier<NodeInfo> nodeInfo,
-                          AutoCloseable resources) implements AutoCloseable {
+                          Optional<String> unavailable, String runtimeSummary, AutoCloseable resources)
+            implements AutoCloseable {
         @Override
         public void close() {
             try {
@@ -76,11 +76,11 @@ public final class NodeAgentRole {
 
     /**
      * @param images  the node's images (the caller closes it after the node stopped)
-     * @param address the node's HTTP base URL, asked when the agent registers (after the HTTP
-     *                port is bound)
+     * @param address the node's HTTP base URL, once the HTTP port is bound: the agent registers
+     *                with the scheduler only then, so that the scheduler can reach it
      */
     public static Running start(ActorSystem<?> system, NodeAgentSettings settings, ImageService images,
-                                Supplier<String> address) {
+                                java.util.concurrent.CompletionStage<String> address) {
         try {
             return doStart(system, settings, images, address);
         } catch (IOException e) {
@@ -89,7 +89,7 @@ public final class NodeAgentRole {
     }
 
     private static Running doStart(ActorSystem<?> system, NodeAgentSettings settings, ImageService images,
-                                   Supplier<String> address) throws IOException {
+                                   java.util.concurrent.CompletionStage<String> address) throws IOException {
         Files.createDirectories(settings.dataDir());
         List<AutoCloseable> closeables = new ArrayList<>();
         ImageServiceRootfs rootfs = new ImageServiceRootfs(images, settings.insecureRegistries());
@@ -121,14 +121,14 @@ public final class NodeAgentRole {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         NodeResources capacity = HostCapacity.resolve(settings.cpuMillis(), settings.memoryBytes(), settings.memoryReserve());
         RuntimeInfo runtimeInfo = runtimeInfo(rt.capabilities(), runtime.isPresent());
-        Supplier<NodeInfo> nodeInfo = () -> {
+        java.util.function.Function<String, NodeInfo> nodeInfo = at -> {
             try {
-                return new NodeInfo(settings.nodeId(), address.get(), settings.labels(), capacity, runtimeInfo, rootfs.heldBlobs());
+                return new NodeInfo(settings.nodeId(), at, settings.labels(), capacity, runtimeInfo, rootfs.heldBlobs());
             } catch (IOException e) {
                 throw new UncheckedIOException("list the blobs of " + settings.dataDir(), e);
             }
         };
-        NodeAgent.Setup setup = new NodeAgent.Setup(settings, ops, unavailable, nodeInfo, new AgentState(settings.stateDir()),
+        NodeAgent.Setup setup = new NodeAgent.Setup(settings, ops, unavailable, nodeInfo, address, new AgentState(settings.stateDir()),
                 blocking, Clock.systemUTC(), new SecureRandom(), recovered);
         ActorRef<NodeAgent.Command> agent = system.systemActorOf(NodeAgent.create(setup), "node-agent", Props.empty());
         system.systemActorOf(SchedulerWatch.create(agent), "scheduler-watch", Props.empty());
@@ -155,7 +155,7 @@ public final class NodeAgentRole {
                 });
         LOG.info("node agent {} started: runtime {}, snapshotter {}, {} container(s) recovered", settings.nodeId(), summary,
                 images.snapshotter().kind(), recovered.size());
-        return new Running(agent, service, settings, unavailable, summary, nodeInfo, resources);
+        return new Running(agent, service, settings, unavailable, summary, resources);
     }
 
     /** Probes the configured runtime (or runc, then crun, for auto) and opens the first that works. */

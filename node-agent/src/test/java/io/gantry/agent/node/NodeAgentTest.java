@@ -82,8 +82,9 @@ class NodeAgentTest {
                 Duration.ofSeconds(5));
         NodeAgentSettings s = settings;
         NodeAgent.Setup setup = new NodeAgent.Setup(settings, new FakeOperations(runtime), Optional.empty(),
-                () -> new NodeInfo(s.nodeId(), "http://127.0.0.1:1", s.labels(), new NodeResources(4000, 1L << 30),
+                at -> new NodeInfo(s.nodeId(), at, s.labels(), new NodeResources(4000, 1L << 30),
                         new RuntimeInfo("fake", "1", Set.of("memory-limit")), Set.of()),
+                java.util.concurrent.CompletableFuture.completedFuture("http://127.0.0.1:1"),
                 new AgentState(tmp.resolve("state")), kit.system().dispatchers().lookup(DispatcherSelector.blocking()),
                 Clock.systemUTC(), new Random(1), List.of());
         agent = kit.spawn(NodeAgent.create(setup), "agent");

@@ -77,7 +77,8 @@ public final class RealNode implements AutoCloseable {
         NodeAgentSettings settings = NodeAgentSettings.defaults(dataDir)
                 .withCgroupParent("gantry-test")
                 .withRestartBackoff(new Backoff(Duration.ofMillis(100), Duration.ofSeconds(2)));
-        NodeAgentRole.Running role = NodeAgentRole.start(kit.system(), settings, images, () -> "http://127.0.0.1:0");
+        NodeAgentRole.Running role = NodeAgentRole.start(kit.system(), settings, images,
+                java.util.concurrent.CompletableFuture.completedFuture("http://127.0.0.1:0"));
         return new RealNode(dataDir, kit, images, role);
     }
 

@@ -26,7 +26,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -159,8 +159,8 @@ public final class GantryServer implements AutoCloseable {
         images = Optional.of(opened.service());
       }
       // the node's address is known once HTTP is bound (a port of 0 picks one); agents tell the scheduler later
-      AtomicReference<String> httpAddress = new AtomicReference<>("http://" + s.http());
-      NodeContext context = new NodeContext(system, s, loaded.config(), scheduler, images, httpAddress::get, token);
+      CompletableFuture<String> httpAddress = new CompletableFuture<>();
+      NodeContext context = new NodeContext(system, s, loaded.config(), scheduler, images, httpAddress, token);
 
       String version = GantryVersion.current().versionOrDev();
       ActorSystem<Void> sys = system;
@@ -187,7 +187,7 @@ public final class GantryServer implements AutoCloseable {
       }
       binding.addToCoordinatedShutdown(s.httpShutdownDeadline(), system);
       String host = s.http().host();
-      httpAddress.set("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + binding.localAddress().getPort());
+      httpAddress.complete("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + binding.localAddress().getPort());
       if (logFile != null) {
         LogFiles attached = logFile;
         system.getWhenTerminated().thenRun(attached::close);

@@ -8,17 +8,17 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import io.gantry.agent.image.ImageService;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.concurrent.CompletionStage;
 
 /**
  * What a {@link NodeRole} gets to start with: the node's ActorSystem, its checked settings and
  * full config, the proxy to the scheduler singleton (present on every node), the node's images
- * (on agent nodes), its HTTP address (final once bound) and the API token (which peers and other
- * nodes present).
+ * (on agent nodes), its HTTP address (completes once the port is bound) and the API token (which
+ * peers and other nodes present).
  */
 public record NodeContext(ActorSystem<?> system, GantrySettings settings, Config config,
                           ActorRef<Object> schedulerProxy, Optional<ImageService> images,
-                          Supplier<String> httpAddress, String token) {
+                          CompletionStage<String> httpAddress, String token) {
 
   /** Where agents send RegisterNode and their reports. */
   public ActorRef<AgentReport> schedulerReports() {

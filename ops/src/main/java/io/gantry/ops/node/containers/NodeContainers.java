@@ -9,7 +9,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * An agent node's containers, wired into the server: the node agent ({@link NodeAgentRole})
@@ -28,7 +27,7 @@ public final class NodeContainers {
 
     /** @param address the node's HTTP base URL once bound, for the scheduler's NodeInfo */
     public static NodeContainers start(ActorSystem<?> system, Config config, Path dataDir, ImageService images,
-                                       Supplier<String> address) {
+                                       java.util.concurrent.CompletionStage<String> address) {
         NodeAgentSettings settings = NodeAgentSettings.fromConfig(config, dataDir);
         return new NodeContainers(NodeAgentRole.start(system, settings, images, address));
     }

@@ -33,6 +33,7 @@ final class ContainerFixtures implements AutoCloseable {
     static final List<String> APPLETS = List.of("sh", "true", "false", "echo", "sleep", "cat", "env", "id", "pwd", "ls",
             "touch", "mkdir", "rm", "usleep", "head", "tail");
 
+    final Path dir;
     final LocalRegistry registry;
     final ImageReference image;
     final GantryServer server;
@@ -42,6 +43,7 @@ final class ContainerFixtures implements AutoCloseable {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")) || Files.isExecutable(Path.of("/usr/bin/runc")),
                 "needs runc (Debian package runc)");
         Assumptions.assumeTrue(Files.isExecutable(BUSYBOX), "needs a static /bin/busybox (Debian package busybox-static)");
+        this.dir = dir.toAbsolutePath();
         registry = LocalRegistry.start(dir.resolve("registry"));
         ImageStore build = ImageStore.open(ContentStore.open(dir.resolve("build")));
         image = ImageReference.parse(registry.hostPort() + "/app:1");
@@ -95,16 +97,42 @@ final class ContainerFixtures implements AutoCloseable {
         }
     }
 
+    /** Stops every job (so the scheduler places nothing more), then removes every container until none is left. */
+    void removeEverything() throws Exception {
+        var jobs = io.gantry.scheduler.api.ApiJson.MAPPER.readTree(call("GET", "/v1/jobs", null).body());
+        for (var j : jobs.path("jobs")) {
+            call("DELETE", "/v1/jobs/" + j.path("id").asText(), null);
+        }
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        do {
+            removeAll();
+            Thread.sleep(200);
+        } while (io.gantry.scheduler.api.ApiJson.MAPPER.readTree(call("GET", "/v1/containers?all=true", null).body())
+                .path("containers").size() > 0 && System.nanoTime() < deadline);
+    }
+
     @Override
     public void close() {
         try {
             if (server != null) {
                 try {
-                    removeAll();
+                    removeEverything();
                 } catch (Exception e) {
                     System.err.println("removing the test's containers failed: " + e);
                 }
                 server.close();
+                // a safety net for a failed test: nothing of it may stay mounted on the host
+                try (io.gantry.agent.snapshot.Mounter mounter = new io.gantry.agent.snapshot.Mounter()) {
+                    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                        String target = line.split(" ")[4];
+                        if (target.startsWith(dir.toString())) {
+                            System.err.println("unmounting what the test left: " + target);
+                            mounter.unmountAll(Path.of(target));
+                        }
+                    }
+                } catch (IOException e) {
+                    System.err.println("unmounting what the test left failed: " + e);
+                }
             }
         } finally {
             registry.close();
