@@ -1,0 +1,274 @@
+package io.gantry.sim;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Everything that fixes a run besides the seed: cluster and workload size, simulated duration,
+ * where faults come from, and the checker's bounds. {@link #parse} reads the {@code gantry sim}
+ * command line and names whatever is wrong.
+ *
+ * @param faults          {@code default} (drawn from the seed), {@code none}, or a schedule file
+ * @param seedFrom        first seed; with {@code seedTo > seedFrom} a sweep
+ * @param journalJson     store the scheduler journal as JSON and replay it from JSON on failover
+ * @param convergeWithin  after the last fault, every job must reach its desired count within this
+ * @param fencingWindow   how long a count = 1 job may run on two nodes at once (a stop's grace)
+ * @param unsafe          test-only modes that break a safety mechanism so the checker must fire:
+ *                        {@code no-fencing}, {@code lose-journal}
+ */
+public record SimOptions(int nodes, int schedulers, int jobs, int allocations, long durationMillis, String faults,
+                         long seedFrom, long seedTo, Path reportDir, boolean journalJson, long convergeWithin,
+                         long fencingWindow, double loss, Set<String> unsafe, Path traceFile, boolean shrink,
+                         boolean quiet) {
+
+    public static final Set<String> UNSAFE_MODES = Set.of("no-fencing", "lose-journal");
+
+    public SimOptions {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("--nodes must be at least 1, got " + nodes);
+        }
+        if (schedulers < 1) {
+            throw new IllegalArgumentException("--schedulers must be at least 1, got " + schedulers);
+        }
+        if (jobs < 1) {
+            throw new IllegalArgumentException("--jobs must be at least 1, got " + jobs);
+        }
+        if (allocations < jobs) {
+            throw new IllegalArgumentException("--allocations (" + allocations + ") must be at least --jobs (" + jobs + ")");
+        }
+        if (durationMillis < 60_000) {
+            throw new IllegalArgumentException("--duration must be at least 1m, got " + SimDurations.format(durationMillis));
+        }
+        if (seedTo < seedFrom) {
+            throw new IllegalArgumentException("--seeds range runs backwards: " + seedFrom + ".." + seedTo);
+        }
+        if (!(loss >= 0 && loss < 1)) {
+            throw new IllegalArgumentException("--loss must be within [0, 1), got " + loss);
+        }
+        for (String u : unsafe) {
+            if (!UNSAFE_MODES.contains(u)) {
+                throw new IllegalArgumentException("--unsafe '" + u + "' is not one of " + UNSAFE_MODES);
+            }
+        }
+        unsafe = Set.copyOf(unsafe);
+    }
+
+    /** A small cluster: what the test sweep and a bare {@code gantry sim} run. */
+    public static SimOptions defaults() {
+        return new SimOptions(8, 3, 12, 36, 30 * 60_000L, "default", 1, 1, null, true, 8 * 60_000L, 20_000, 0,
+                Set.of(), null, true, false);
+    }
+
+    public SimOptions withSeed(long seed) {
+        return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seed, seed, reportDir,
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet);
+    }
+
+    public SimOptions withFaults(String f) {
+        return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, f, seedFrom, seedTo, reportDir,
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet);
+    }
+
+    public SimOptions withUnsafe(String... modes) {
+        return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
+                journalJson, convergeWithin, fencingWindow, loss, Set.of(modes), traceFile, shrink, quiet);
+    }
+
+    public SimOptions withSize(int nodes, int jobs, int allocations, long durationMillis) {
+        return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet);
+    }
+
+    public SimOptions withReportDir(Path dir) {
+        return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, dir,
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet);
+    }
+
+    public SimOptions withShrink(boolean s) {
+        return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, s, quiet);
+    }
+
+    public SimOptions withTraceFile(Path file) {
+        return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, file, shrink, quiet);
+    }
+
+    public boolean sweep() {
+        return seedTo > seedFrom;
+    }
+
+    public boolean unsafe(String mode) {
+        return unsafe.contains(mode);
+    }
+
+    /** The command line that runs this configuration for one seed (what a violation prints to reproduce it). */
+    public String commandLine(long seed, String faultsArg) {
+        StringBuilder b = new StringBuilder("ops/bin/gantry sim");
+        b.append(" --nodes ").append(nodes).append(" --schedulers ").append(schedulers).append(" --jobs ").append(jobs)
+                .append(" --allocations ").append(allocations).append(" --duration ")
+                .append(SimDurations.format(durationMillis)).append(" --faults ").append(faultsArg)
+                .append(" --seed ").append(seed);
+        if (!journalJson) {
+            b.append(" --journal memory");
+        }
+        if (convergeWithin != 8 * 60_000L) {
+            b.append(" --converge-within ").append(SimDurations.format(convergeWithin));
+        }
+        if (fencingWindow != 20_000) {
+            b.append(" --fencing-window ").append(SimDurations.format(fencingWindow));
+        }
+        if (loss > 0) {
+            b.append(" --loss ").append(loss);
+        }
+        for (String u : new java.util.TreeSet<>(unsafe)) {
+            b.append(" --unsafe ").append(u);
+        }
+        return b.toString();
+    }
+
+    public static final String USAGE = String.join("\n",
+            "Usage: gantry sim [options]",
+            "",
+            "Runs the real scheduler core in a deterministic simulated cluster with faults, checks invariants",
+            "continuously, and prints a report. One seed fixes the whole run (same seed, same trace hash).",
+            "",
+            "Options:",
+            "  --nodes N              agent nodes (default 8)",
+            "  --schedulers N         scheduler-role nodes that can host the singleton (default 3)",
+            "  --jobs J               jobs submitted (default 12)",
+            "  --allocations A        allocations in all, over the jobs (default 3 per job)",
+            "  --duration D           simulated time, e.g. 30m, 1h (default 30m)",
+            "  --faults F             default (drawn from the seed), none, or a schedule FILE",
+            "  --seed S               the seed (default 1)",
+            "  --seeds A..B           sweep seeds A to B, one line per seed",
+            "  --report DIR           also write an HTML report (and the shrunk schedule of a failure) there",
+            "  --journal json|memory  how the durable journal stores events (default json: replayed from JSON)",
+            "  --converge-within D    bound for convergence after the last fault (default 8m)",
+            "  --fencing-window D     how long a count=1 job may run twice (default 20s)",
+            "  --loss P               background message loss probability (default 0)",
+            "  --trace FILE           write every trace line to FILE",
+            "  --no-shrink            do not shrink a failing fault schedule",
+            "  --unsafe MODE          test-only: no-fencing or lose-journal (the checker must catch it)",
+            "  --quiet                sweep: print only the summary line of each seed",
+            "");
+
+    /** Parses {@code gantry sim} arguments; throws IllegalArgumentException naming the problem. */
+    public static SimOptions parse(List<String> args) {
+        SimOptions d = defaults();
+        int nodes = d.nodes;
+        int schedulers = d.schedulers;
+        int jobs = d.jobs;
+        Integer allocations = null;
+        long duration = d.durationMillis;
+        String faults = d.faults;
+        long seedFrom = d.seedFrom;
+        long seedTo = d.seedTo;
+        Path report = null;
+        boolean json = true;
+        long converge = d.convergeWithin;
+        long fencing = d.fencingWindow;
+        double loss = 0;
+        Set<String> unsafe = new LinkedHashSet<>();
+        Path trace = null;
+        boolean shrink = true;
+        boolean quiet = false;
+        List<String> rest = new ArrayList<>(args);
+        for (int i = 0; i < rest.size(); i++) {
+            String a = rest.get(i);
+            String name = a;
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            }
+            switch (name) {
+                case "--no-shrink" -> shrink = false;
+                case "--quiet" -> quiet = true;
+                default -> {
+                    if (!name.startsWith("--")) {
+                        throw new IllegalArgumentException("unexpected argument '" + a + "'");
+                    }
+                    if (value == null) {
+                        if (i + 1 >= rest.size()) {
+                            throw new IllegalArgumentException("option " + name + " needs a value");
+                        }
+                        value = rest.get(++i);
+                    }
+                    switch (name) {
+                        case "--nodes" -> nodes = integer(name, value);
+                        case "--schedulers" -> schedulers = integer(name, value);
+                        case "--jobs" -> jobs = integer(name, value);
+                        case "--allocations" -> allocations = integer(name, value);
+                        case "--duration" -> duration = duration(name, value);
+                        case "--faults" -> faults = value;
+                        case "--seed" -> {
+                            seedFrom = longValue(name, value);
+                            seedTo = seedFrom;
+                        }
+                        case "--seeds" -> {
+                            int dots = value.indexOf("..");
+                            if (dots < 0) {
+                                throw new IllegalArgumentException("--seeds takes a range A..B, e.g. 1..100, not '"
+                                        + value + "'");
+                            }
+                            seedFrom = longValue(name, value.substring(0, dots));
+                            seedTo = longValue(name, value.substring(dots + 2));
+                        }
+                        case "--report" -> report = Path.of(value);
+                        case "--journal" -> {
+                            if (!value.equals("json") && !value.equals("memory")) {
+                                throw new IllegalArgumentException("--journal must be json or memory, not '" + value + "'");
+                            }
+                            json = value.equals("json");
+                        }
+                        case "--converge-within" -> converge = duration(name, value);
+                        case "--fencing-window" -> fencing = duration(name, value);
+                        case "--loss" -> {
+                            try {
+                                loss = Double.parseDouble(value);
+                            } catch (NumberFormatException e) {
+                                throw new IllegalArgumentException("--loss takes a probability, e.g. 0.01, not '"
+                                        + value + "'");
+                            }
+                        }
+                        case "--unsafe" -> unsafe.add(value);
+                        case "--trace" -> trace = Path.of(value);
+                        default -> throw new IllegalArgumentException("unknown option " + name);
+                    }
+                }
+            }
+        }
+        int allocs = allocations == null ? jobs * 3 : allocations;
+        return new SimOptions(nodes, schedulers, jobs, allocs, duration, faults, seedFrom, seedTo, report, json,
+                converge, fencing, loss, unsafe, trace, shrink, quiet);
+    }
+
+    private static int integer(String name, String value) {
+        try {
+            return Integer.parseInt(value.replace("_", "").replace(",", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " takes a whole number, not '" + value + "'");
+        }
+    }
+
+    private static long longValue(String name, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " takes a whole number, not '" + value + "'");
+        }
+    }
+
+    private static long duration(String name, String value) {
+        try {
+            return SimDurations.parseMillis(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage());
+        }
+    }
+}
