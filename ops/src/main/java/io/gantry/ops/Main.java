@@ -14,6 +14,7 @@ public final class Main {
     CommandGroup gantry = new CommandGroup("gantry", "Gantry: a container scheduler and node agent on Apache Pekko.");
     gantry.add(new ServerCommand());
     gantry.add(new HealthCommand());
+    gantry.add(new SimCommand());
     gantry.add(new VersionCommand());
     return gantry;
   }

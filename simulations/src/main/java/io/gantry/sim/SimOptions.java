@@ -130,31 +130,45 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
         return b.toString();
     }
 
-    public static final String USAGE = String.join("\n",
-            "Usage: gantry sim [options]",
-            "",
-            "Runs the real scheduler core in a deterministic simulated cluster with faults, checks invariants",
-            "continuously, and prints a report. One seed fixes the whole run (same seed, same trace hash).",
-            "",
-            "Options:",
-            "  --nodes N              agent nodes (default 8)",
-            "  --schedulers N         scheduler-role nodes that can host the singleton (default 3)",
-            "  --jobs J               jobs submitted (default 12)",
-            "  --allocations A        allocations in all, over the jobs (default 3 per job)",
-            "  --duration D           simulated time, e.g. 30m, 1h (default 30m)",
-            "  --faults F             default (drawn from the seed), none, or a schedule FILE",
-            "  --seed S               the seed (default 1)",
-            "  --seeds A..B           sweep seeds A to B, one line per seed",
-            "  --report DIR           also write an HTML report (and the shrunk schedule of a failure) there",
-            "  --journal json|memory  how the durable journal stores events (default json: replayed from JSON)",
-            "  --converge-within D    bound for convergence after the last fault (default 8m)",
-            "  --fencing-window D     how long a count=1 job may run twice (default 20s)",
-            "  --loss P               background message loss probability (default 0)",
-            "  --trace FILE           write every trace line to FILE",
-            "  --no-shrink            do not shrink a failing fault schedule",
-            "  --unsafe MODE          test-only: no-fencing or lose-journal (the checker must catch it)",
-            "  --quiet                sweep: print only the summary line of each seed",
-            "");
+    /** One option of {@code gantry sim}: its name without dashes, its value's name (null for a flag), what it does. */
+    public record Option(String name, String valueName, String description) {
+    }
+
+    public static final List<Option> OPTIONS = List.of(
+            new Option("nodes", "N", "agent nodes (default 8)"),
+            new Option("schedulers", "N", "scheduler-role nodes that can host the singleton (default 3)"),
+            new Option("jobs", "J", "jobs submitted (default 12)"),
+            new Option("allocations", "A", "allocations in all, spread over the jobs (default 3 per job)"),
+            new Option("duration", "D", "simulated time, e.g. 30m or 1h (default 30m)"),
+            new Option("faults", "F", "default (drawn from the seed), none, or a fault schedule FILE"),
+            new Option("seed", "S", "the seed (default 1)"),
+            new Option("seeds", "A..B", "sweep the seeds A to B, one line each"),
+            new Option("report", "DIR", "also write an HTML report and the fault schedule there"),
+            new Option("journal", "json|memory", "how the durable journal keeps events (default json: failover"
+                    + " replays them from JSON)"),
+            new Option("converge-within", "D", "bound for convergence after the last fault (default 8m)"),
+            new Option("fencing-window", "D", "how long a count=1 job may run on two nodes (default 20s)"),
+            new Option("loss", "P", "background message loss probability (default 0)"),
+            new Option("trace", "FILE", "write every trace line to FILE"),
+            new Option("no-shrink", null, "do not shrink a failing fault schedule"),
+            new Option("unsafe", "MODE", "test only: no-fencing or lose-journal, to watch the checker catch it"),
+            new Option("quiet", null, "sweep: print only one line per seed"));
+
+    public static final String DESCRIPTION = "Runs the real scheduler core in a deterministic simulated cluster with"
+            + " faults, checks the invariants continuously and prints a report. One seed fixes the whole run: the"
+            + " same seed and options give the same trace hash. Exit 1 when an invariant was violated.";
+
+    public static final String USAGE = usage();
+
+    private static String usage() {
+        StringBuilder b = new StringBuilder("Usage: gantry sim [options]\n\n").append(DESCRIPTION).append("\n\nOptions:\n");
+        for (Option o : OPTIONS) {
+            String syn = "--" + o.name() + (o.valueName() == null ? "" : " " + o.valueName());
+            b.append("  ").append(syn).append(" ".repeat(Math.max(1, 26 - syn.length()))).append(o.description())
+                    .append('\n');
+        }
+        return b.toString();
+    }
 
     /** Parses {@code gantry sim} arguments; throws IllegalArgumentException naming the problem. */
     public static SimOptions parse(List<String> args) {
