@@ -496,7 +496,28 @@ final class Checker {
             if ((j.unsatisfied > 0 || j.surplus > 0) && n++ < 5) {
                 b.append(j.id).append(" (count ").append(j.desired == null ? 0 : j.desired.count())
                         .append(j.stopped ? ", stopped" : "").append(": ").append(j.unsatisfied).append(" missing, ")
-                        .append(j.surplus).append(" extra; ").append(indexState(j, -1)).append(") ");
+                        .append(j.surplus).append(" extra; ").append(indexState(j, -1)).append(schedulerView(j.id))
+                        .append(") ");
+            }
+        }
+        return b.toString();
+    }
+
+    /** What the scheduler believes about the job, for the violation message. */
+    private String schedulerView(String jobId) {
+        SchedulerProcess s = sim.singleton();
+        if (s == null || !s.ready()) {
+            return "no scheduler";
+        }
+        StringBuilder b = new StringBuilder("the scheduler has: ");
+        s.state().job(jobId).ifPresent(r -> b.append("version ").append(r.version()).append(", count ")
+                .append(r.spec().count()).append(r.stopped() ? ", stopped" : "")
+                .append(r.failure().map(f -> ", unplaced " + f.unplaced() + ": " + f.reasons()).orElse("")).append("; "));
+        for (io.gantry.scheduler.core.AllocationRecord a : s.state().allocationsOf(jobId)) {
+            if (a.live() || !a.state().terminal()) {
+                b.append(a.id()).append('#').append(a.index()).append(' ').append(a.state().text())
+                        .append(a.node().map(n -> " on " + n).orElse("")).append(a.stopRequested() ? " (stopping)" : "")
+                        .append("; ");
             }
         }
         return b.toString();

@@ -34,6 +34,7 @@ final class SimClient {
     private long acknowledged;
     private long rejected;
     private long sent;
+    private int drained;
 
     SimClient(Simulation sim, SimRandom rnd) {
         this.sim = sim;
@@ -89,6 +90,20 @@ final class SimClient {
     }
 
     private void churn() {
+        if (rnd.chance(0.04) && drained * 10 < sim.topology().agents() - 1) {
+            // an operator drains a node: its allocations move elsewhere, start-first
+            String node = sim.name(rnd.nextInt(sim.topology().agents()));
+            String key = "drain:" + node;
+            if (!inFlight.containsKey(key)) {
+                drained++;
+                Pending p = new Pending(key, new SchedulerCommand.DrainNode(io.gantry.protocol.node.NodeId.of(node)),
+                        null, false);
+                inFlight.put(key, p);
+                lastRequestAt = sim.now();
+                attempt(p);
+            }
+            return;
+        }
         List<Workload.Job> jobs = sim.workload().jobs();
         Workload.Job job = jobs.get(rnd.nextInt(jobs.size()));
         String id = job.id();
@@ -107,6 +122,12 @@ final class SimClient {
             int count = Math.max(1, (int) rnd.between(Math.max(1, base / 2), base * 2L));
             if (count == spec.count()) {
                 count = spec.count() + 1;
+            }
+            if (spec.distinctHosts()) {
+                count = Math.min(count, Math.max(1, sim.topology().agents() / 2));
+                if (count == spec.count()) {
+                    return;
+                }
             }
             JobSpec next = spec.toBuilder().count(count).build();
             request(id, new SchedulerCommand.ScaleJob(id, count), next, false);
@@ -176,7 +197,9 @@ final class SimClient {
         acknowledged++;
         lastRequestAt = sim.now();
         long version = reply instanceof SchedulerReply.JobAccepted a ? a.version() : 0;
-        sim.checker().acknowledged(jobId, version, p.stop);
+        if (p.desired != null) {
+            sim.checker().acknowledged(jobId, version, p.stop);
+        }
         sim.trace().begin().append("client-ack ").append(jobId).append(" version=").append(version)
                 .append(p.stop ? " stop" : "");
         sim.trace().end();

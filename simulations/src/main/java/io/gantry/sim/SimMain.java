@@ -40,7 +40,13 @@ public final class SimMain {
         List<SimResult> results = new ArrayList<>();
         int failed = 0;
         for (long seed = o.seedFrom(); seed <= o.seedTo(); seed++) {
-            SimResult r = SimRunner.run(o, seed, schedule);
+            SimResult r;
+            try {
+                r = SimRunner.run(o, seed, schedule);
+            } catch (IllegalArgumentException e) {
+                err.println("gantry sim: " + e.getMessage());
+                return 2;
+            }
             results.add(r);
             if (o.sweep()) {
                 out.println(ReportText.oneLine(r));

@@ -79,7 +79,7 @@ public final class Simulation {
         SimRandom clientRnd = root.split();
         this.trace = new Trace(loop, 60, traceFile);
         this.topology = new Topology(options.nodes(), options.schedulers());
-        this.workload = new Workload(workloadRnd, options.jobs(), options.allocations());
+        this.workload = new Workload(workloadRnd, options.jobs(), options.allocations(), options.nodes());
         this.activeEnd = Math.max(0, options.durationMillis() - options.convergeWithin() - 60_000);
         this.schedule = schedule != null ? schedule
                 : FaultSchedule.generate(faultRnd, topology, workload.jobIds(), activeEnd);
@@ -104,6 +104,13 @@ public final class Simulation {
             agents[i] = new SimAgent(this, runtimeRnd, i, SimAgent.info(topology.name(i), cap,
                     Map.of("zone", "z" + (topology.rack(i) % 3), "rack", "r" + topology.rack(i))));
         }
+        long cpuCap = 0;
+        long memCap = 0;
+        for (SimAgent a : agents) {
+            cpuCap += a.capacity().cpuMillis();
+            memCap += a.capacity().memoryBytes();
+        }
+        workload.checkFits(cpuCap, memCap, 0.7);
         this.membership = new Membership(this, clusterRnd);
         this.checker = new Checker(this);
         this.client = new SimClient(this, clientRnd);

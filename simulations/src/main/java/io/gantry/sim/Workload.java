@@ -61,7 +61,7 @@ public final class Workload {
      * @param jobs        how many jobs
      * @param allocations how many allocations in all (the counts are drawn, then adjusted to sum to it)
      */
-    public Workload(SimRandom rnd, int jobCount, int allocations) {
+    public Workload(SimRandom rnd, int jobCount, int allocations, int agents) {
         int jobs = jobCount;
         if (jobs < 1) {
             throw new IllegalArgumentException("--jobs must be at least 1, got " + jobs);
@@ -142,7 +142,7 @@ public final class Workload {
             if (counts[j] > 1 && rnd.chance(0.15)) {
                 spec.placement(PlacementStrategy.SPREAD);
             }
-            if (counts[j] > 1 && counts[j] <= 4 && rnd.chance(0.1)) {
+            if (counts[j] > 1 && counts[j] <= Math.min(4, agents / 2) && rnd.chance(0.1)) {
                 spec.distinctHosts(true);
             }
             long mttf = switch (behaviour) {
@@ -176,6 +176,26 @@ public final class Workload {
 
     private static ImageLayer layer(String name, long size) {
         return new ImageLayer(Digest.sha256(name.getBytes(StandardCharsets.UTF_8)), size);
+    }
+
+    /**
+     * Refuses a workload that leaves no room to survive faults: what the jobs reserve must stay
+     * within {@code share} of the cluster's cpu and memory, or convergence cannot be expected.
+     */
+    public void checkFits(long cpuCapacity, long memoryCapacity, double share) {
+        long cpu = 0;
+        long mem = 0;
+        for (Job j : jobs) {
+            cpu += j.spec().resources().cpuMillis() * j.spec().count();
+            mem += j.spec().resources().memoryBytes() * j.spec().count();
+        }
+        if (cpu > share * cpuCapacity || mem > share * memoryCapacity) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "the workload does not fit: %d allocations reserve %d cores and %d GiB, the nodes have %d cores"
+                            + " and %d GiB; keep it under %.0f%% so the cluster can lose nodes (more --nodes or fewer"
+                            + " --allocations)", totalAllocations(), cpu / 1000, mem >> 30, cpuCapacity / 1000,
+                    memoryCapacity >> 30, share * 100));
+        }
     }
 
     public List<Job> jobs() {
