@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Locale;
 
 /**
  * Reading and writing OCI and Docker image JSON.
@@ -215,7 +216,7 @@ public final class OciJson {
         if (type == ManifestDocument.class) {
             return "manifest";
         }
-        return type.getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        return type.getSimpleName().toLowerCase(Locale.ROOT);
     }
 
     private static void checkSize(String kind, byte[] raw, Descriptor descriptor) {
@@ -237,6 +238,9 @@ public final class OciJson {
     }
 
     private static JsonNode readObject(String kind, byte[] raw) {
+        if (raw == null || raw.length == 0) {
+            throw new InvalidDocumentException(kind, "empty document");
+        }
         JsonNode tree;
         try {
             tree = MAPPER.readTree(raw);
@@ -252,7 +256,7 @@ public final class OciJson {
         }
         if (!tree.isObject()) {
             throw new InvalidDocumentException(kind, "expected a JSON object, got " + tree.getNodeType()
-                    .name().toLowerCase(java.util.Locale.ROOT));
+                    .name().toLowerCase(Locale.ROOT));
         }
         return tree;
     }

@@ -165,6 +165,33 @@ class OciJsonTest {
     }
 
     @Test
+    void unknownFieldsDeeperDownAreIgnored() {
+        String json = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"x-top\":[1],"
+                + "\"config\":{\"Healthcheck\":{\"Test\":[\"NONE\"],\"x-hc\":1}},"
+                + "\"rootfs\":{\"type\":\"layers\",\"x-rootfs\":{}},"
+                + "\"history\":[{\"created_by\":\"ENV A=b\",\"empty_layer\":true,\"x-history\":\"z\"}]}";
+        ImageConfig c = OciJson.parseImageConfig(json.getBytes(StandardCharsets.UTF_8)).value();
+        assertEquals(List.of("NONE"), c.config().healthcheck().test());
+        assertEquals("ENV A=b", c.history().get(0).createdBy());
+        assertEquals(List.of("x-top"), List.copyOf(c.unknownFields().keySet()));
+    }
+
+    @Test
+    void aParsedDocumentAlwaysCarriesTheDigestOfItsBytes() {
+        byte[] raw = Resources.bytes("oci/image-manifest.json");
+        ImageManifest value = OciJson.parseManifest(raw).as(ImageManifest.class).value();
+        Digest ofRewritten = Digest.sha256(OciJson.write(value));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Parsed<>(value, raw, ofRewritten, MediaTypes.OCI_MANIFEST));
+        assertTrue(e.getMessage().contains("is not the digest of its bytes"), e.getMessage());
+
+        Parsed<ImageManifest> parsed = new Parsed<>(value, raw, Digest.sha256(raw), MediaTypes.OCI_MANIFEST);
+        parsed.raw()[0] = 'x';
+        assertEquals(Digest.sha256(parsed.raw()), parsed.digest(), "raw bytes are handed out as copies");
+        assertEquals(parsed, OciJson.parseManifest(raw).as(ImageManifest.class));
+    }
+
+    @Test
     void shapeDecidesWhenThereIsNoMediaTypeAnywhere() {
         assertInstanceOf(ImageIndex.class, OciJson.parseManifest(Resources.bytes("oci/index-no-media-type.json")).value());
         assertInstanceOf(ImageManifest.class,

@@ -1,0 +1,131 @@
+package io.gantry.agent.runtime;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The runtime contract against real runc, over a busybox rootfs. */
+class OciCliRuntimeTest extends ContainerRuntimeContract {
+
+    @TempDir
+    Path tmp;
+
+    RealContainers containers;
+    OciCliRuntime runtime;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        BusyboxRootfs.assumeRealContainers();
+        containers = new RealContainers(tmp);
+        runtime = new OciCliRuntime(RealContainers.runc(), OciCliRuntime.Options.defaults(tmp.resolve("runtime")));
+    }
+
+    @AfterEach
+    void closeRuntime() {
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    @Override
+    protected ContainerRuntime runtime() {
+        return runtime;
+    }
+
+    @Override
+    protected ContainerRuntime restart() {
+        runtime.close();
+        runtime = new OciCliRuntime(RealContainers.runc(), OciCliRuntime.Options.defaults(tmp.resolve("runtime")));
+        return runtime;
+    }
+
+    @Override
+    protected ContainerRuntime restartWithout(Runnable meanwhile) throws Exception {
+        runtime.close();
+        meanwhile.run();
+        return restart();
+    }
+
+    @Override
+    protected void terminateBehindTheAgentsBack(ContainerHandle h) {
+        try {
+            RuntimeNative.kill(h.initPid(), Signals.SIGTERM);
+            Path exit = tmp.resolve("runtime/shims").resolve(h.id()).resolve("exit");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.exists(exit) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void logsFlowAgainAfterAdoptionIncludingWhatWasBufferedMeanwhile() throws Exception {
+        String id = id("logs");
+        CollectingLogSink first = new CollectingLogSink();
+        ContainerHandle h = runtime.start(new StartRequest(id, containers.bundle(id,
+                List.of("sh", "-c", "trap 'exit 0' TERM; i=0; while true; do echo line-$i; i=$((i+1)); usleep 20000; done")), first));
+        awaitLines(first, 3);
+        ContainerRuntime second = restartWithout(() -> sleepQuietly(300)); // the agent is away; output waits in the pipe
+        CollectingLogSink after = new CollectingLogSink();
+        assertEquals(ContainerState.RUNNING, second.recover(h, after).state());
+        awaitLines(after, 5);
+        ContainerExit exit = second.stop(id, Signals.SIGTERM, Duration.ofSeconds(10)).toCompletableFuture().get(15, TimeUnit.SECONDS);
+        assertEquals(0, exit.code());
+        List<String> all = new ArrayList<>();
+        first.lines().forEach(l -> all.add(l.text().strip()));
+        after.lines().forEach(l -> all.add(l.text().strip()));
+        for (int i = 0; i < all.size(); i++) {
+            assertEquals("line-" + i, all.get(i), "no line lost or repeated across the agent restart");
+        }
+        // what was written while the agent was away came out of the pipe in one read, one timestamp
+        assertEquals(after.lines().get(0).time(), after.lines().get(1).time(), "buffered lines delivered together");
+    }
+
+    private static void awaitLines(CollectingLogSink sink, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (sink.lines().size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(sink.lines().size() >= n, "got " + sink.lines().size() + " lines");
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    protected StartRequest printsAndExits(String id, String text, String err, int code, CollectingLogSink sink) throws Exception {
+        return new StartRequest(id, containers.bundle(id,
+                List.of("sh", "-c", "echo " + text + "; echo " + err + " >&2; exit " + code)), sink);
+    }
+
+    @Override
+    protected StartRequest exitsOnTerm(String id, CollectingLogSink sink) throws Exception {
+        return new StartRequest(id, containers.bundle(id,
+                List.of("sh", "-c", "trap 'exit 143' TERM; echo ready; sleep 1000 & wait")), sink);
+    }
+
+    @Override
+    protected StartRequest ignoresTerm(String id, CollectingLogSink sink) throws Exception {
+        // sleep as the pid namespace's init: the kernel drops signals it has no handler for
+        return new StartRequest(id, containers.bundle(id, List.of("sleep", "1000")), sink);
+    }
+}

@@ -1,0 +1,330 @@
+package io.gantry.agent.runtime;
+
+import io.gantry.agent.bundle.BundleWriter;
+import io.gantry.agent.logs.LogSink;
+import io.gantry.protocol.job.JobSpec;
+import io.gantry.protocol.job.NetworkMode;
+import io.gantry.protocol.job.Resources;
+import io.gantry.protocol.oci.ContainerConfig;
+import io.gantry.protocol.oci.ImageConfig;
+import io.gantry.protocol.oci.Platform;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Warm start of {@code /bin/true} (rootfs and bundle prepared, nothing to pull or unpack), from
+ * "start" to "exit observed", median and p95 over N runs, side by side in one process:
+ * <ul>
+ * <li>gantry/runc: {@link OciCliRuntime#start} + {@link OciCliRuntime#await} (shim, fifos, log
+ *     pumps, OOM read, all included);</li>
+ * <li>runc run: the bare CLI on the same config.json, as hyperfine would run it;</li>
+ * <li>runc create+start+delete: the detached alternative, polling {@code runc state};</li>
+ * <li>gantry/crun and crun run, through the private-mount-namespace wrapper (hybrid host);</li>
+ * <li>podman run --rm --network none of an image made from the same rootfs, if podman is
+ *     installed.</li>
+ * </ul>
+ * Modes run round-robin so that load from other processes on the machine hits them alike. It
+ * reports numbers, never pass/fail. Needs root, runc and /bin/busybox. Run it with
+ * {@code node-agent/bench/start [RUNS]}.
+ */
+public final class StartBenchmark {
+
+    private interface Mode {
+        String name();
+
+        /** One timed run; returns nanoseconds from start to observed exit. */
+        long run(int i) throws Exception;
+
+        default void close() throws Exception {
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 60;
+        Path work = Path.of(args.length > 1 ? args[1] : "/var/tmp/gantry-start-bench").toAbsolutePath();
+        int warmup = 5;
+        Path runcPath = OciRuntimeBinary.findOnPath("runc").orElseThrow(() -> new IllegalStateException("runc not found"));
+        Optional<Path> crunPath = OciRuntimeBinary.findOnPath("crun");
+        Optional<Path> podman = OciRuntimeBinary.findOnPath("podman");
+
+        deleteTree(work);
+        Files.createDirectories(work);
+        Path rootfs = BusyboxRootfs.create(work.resolve("rootfs"));
+        BundleWriter writer = new BundleWriter(BundleWriter.Settings.defaults(work).withCgroupParent("gantry-bench"));
+        ImageConfig image = ImageConfig.of(Platform.of("linux", "amd64"),
+                ContainerConfig.builder().env(List.of("PATH=/bin")).cmd(List.of("/bin/true")).build(), List.of());
+        JobSpec job = JobSpec.builder("bench", "busybox").network(NetworkMode.NONE)
+                .resources(new Resources(500, 64 * Resources.MIB)).build();
+
+        // One prepared bundle per run and mode: same config, own cgroup path.
+        List<String> modeKeys = new ArrayList<>(List.of("gantry-runc", "runc-run", "runc-create"));
+        if (crunPath.isPresent()) {
+            modeKeys.addAll(List.of("gantry-crun", "crun-run"));
+        }
+        Map<String, List<Path>> bundles = new LinkedHashMap<>();
+        for (String key : modeKeys) {
+            List<Path> list = new ArrayList<>();
+            for (int i = 0; i < warmup + runs; i++) {
+                String id = key + "-" + i;
+                list.add(writer.write(id, image, job, rootfs, work.resolve("bundles").resolve(id), null).dir());
+            }
+            bundles.put(key, list);
+        }
+
+        List<Mode> modes = new ArrayList<>();
+        modes.add(gantryMode("gantry/runc (OciCliRuntime)", OciRuntimeBinary.runc(runcPath), work.resolve("g-runc"), "gantry-runc", bundles.get("gantry-runc")));
+        modes.add(cliRunMode("runc run (bare)", List.of(runcPath.toString()), work.resolve("bare-runc"), "runc-run", bundles.get("runc-run")));
+        modes.add(createStartMode(runcPath, work.resolve("bare-runc-cs"), bundles.get("runc-create")));
+        if (crunPath.isPresent()) {
+            OciRuntimeBinary crun = OciRuntimeBinary.crunWithoutUnifiedMount(crunPath.get());
+            modes.add(gantryMode("gantry/crun (OciCliRuntime, private mntns)", crun, work.resolve("g-crun"), "gantry-crun", bundles.get("gantry-crun")));
+            modes.add(cliRunMode("crun run (bare, private mntns)", crun.command(), work.resolve("bare-crun"), "crun-run", bundles.get("crun-run")));
+        }
+        if (podman.isPresent()) {
+            Mode p = podmanMode(podman.get(), rootfs, work);
+            if (p != null) {
+                modes.add(p);
+            }
+        } else {
+            System.out.println("podman: not installed, skipped");
+        }
+
+        Map<String, long[]> samples = new LinkedHashMap<>();
+        for (Mode m : modes) {
+            samples.put(m.name(), new long[runs]);
+        }
+        for (int i = 0; i < warmup + runs; i++) {
+            for (Mode m : modes) {
+                long ns = m.run(i);
+                if (i >= warmup) {
+                    samples.get(m.name())[i - warmup] = ns;
+                }
+            }
+        }
+        for (Mode m : modes) {
+            m.close();
+        }
+
+        System.out.printf(Locale.ROOT, "%nwarm start of /bin/true, start -> exit observed, %d runs each (after %d warm-up), round-robin%n", runs, warmup);
+        System.out.printf(Locale.ROOT, "%-44s %9s %9s %9s %9s%n", "mode", "median", "p95", "min", "mean");
+        Map<String, Double> medians = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : samples.entrySet()) {
+            long[] s = e.getValue().clone();
+            Arrays.sort(s);
+            double median = ms(percentile(s, 50));
+            medians.put(e.getKey(), median);
+            System.out.printf(Locale.ROOT, "%-44s %7.1f ms %6.1f ms %6.1f ms %6.1f ms%n", e.getKey(), median,
+                    ms(percentile(s, 95)), ms(s[0]), ms((long) Arrays.stream(s).average().orElse(0)));
+        }
+        double gantry = medians.get(modes.get(0).name());
+        double runc = medians.get(modes.get(1).name());
+        System.out.printf(Locale.ROOT, "%ngantry/runc median - runc run median = %+.1f ms (target: <= +15 ms)%n", gantry - runc);
+        medians.entrySet().stream().filter(e -> e.getKey().startsWith("podman")).findFirst().ifPresent(e ->
+                System.out.printf(Locale.ROOT, "podman median / gantry/runc median = %.1fx (target: >= 3x)%n", e.getValue() / gantry));
+        System.out.printf(Locale.ROOT, "benchmark JVM peak RSS (VmHWM): %s%n", status("VmHWM", Path.of("/proc/self/status")));
+        residentCostPerContainer(runcPath, writer, image, job, rootfs, work);
+        deleteTree(work.resolve("bundles"));
+    }
+
+    private static Mode gantryMode(String name, OciRuntimeBinary binary, Path root, String key, List<Path> bundles) {
+        OciCliRuntime runtime = new OciCliRuntime(binary, OciCliRuntime.Options.defaults(root));
+        return new Mode() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public long run(int i) throws Exception {
+                String id = key + "-" + i;
+                long t0 = System.nanoTime();
+                runtime.start(new StartRequest(id, bundles.get(i), LogSink.discarding()));
+                ContainerExit exit = runtime.await(id).toCompletableFuture().get(60, TimeUnit.SECONDS);
+                long t = System.nanoTime() - t0;
+                if (exit.code() != 0) {
+                    throw new IllegalStateException(name + " run " + i + ": " + exit);
+                }
+                runtime.destroy(id, true);
+                return t;
+            }
+
+            @Override
+            public void close() {
+                runtime.close();
+            }
+        };
+    }
+
+    private static Mode cliRunMode(String name, List<String> command, Path root, String key, List<Path> bundles) throws IOException {
+        Files.createDirectories(root);
+        return new Mode() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public long run(int i) throws Exception {
+                List<String> cmd = new ArrayList<>(command);
+                cmd.addAll(List.of("--root", root.toString(), "run", "--bundle", bundles.get(i).toString(), key + "-" + i));
+                long t0 = System.nanoTime();
+                int rc = quiet(cmd).waitFor();
+                long t = System.nanoTime() - t0;
+                if (rc != 0) {
+                    throw new IllegalStateException(name + " run " + i + " exited " + rc);
+                }
+                return t;
+            }
+        };
+    }
+
+    private static Mode createStartMode(Path runc, Path root, List<Path> bundles) throws IOException {
+        Files.createDirectories(root);
+        String r = runc.toString();
+        return new Mode() {
+            @Override
+            public String name() {
+                return "runc create+start, poll state, delete";
+            }
+
+            @Override
+            public long run(int i) throws Exception {
+                String id = "runc-create-" + i;
+                long t0 = System.nanoTime();
+                check(quiet(List.of(r, "--root", root.toString(), "create", "--bundle", bundles.get(i).toString(), id)).waitFor(), "create");
+                check(quiet(List.of(r, "--root", root.toString(), "start", id)).waitFor(), "start");
+                while (true) {
+                    Process p = new ProcessBuilder(r, "--root", root.toString(), "state", id)
+                            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    String out = new String(p.getInputStream().readAllBytes());
+                    p.waitFor();
+                    if (out.contains("\"stopped\"")) {
+                        break;
+                    }
+                }
+                check(quiet(List.of(r, "--root", root.toString(), "delete", id)).waitFor(), "delete");
+                return System.nanoTime() - t0;
+            }
+        };
+    }
+
+    /** podman run of an image imported from the same busybox rootfs; null when podman can't run it. */
+    private static Mode podmanMode(Path podman, Path rootfs, Path work) throws Exception {
+        String img = "localhost/gantry-bench-busybox:latest";
+        Path tar = work.resolve("rootfs.tar");
+        if (quiet(List.of("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".")).waitFor() != 0
+                || quiet(List.of(podman.toString(), "import", tar.toString(), img)).waitFor() != 0) {
+            System.out.println("podman: image import failed, skipped");
+            return null;
+        }
+        // podman asks for rlimits above what root may grant here (no CAP_SYS_RESOURCE): pin them;
+        // its process chain has a lower nproc hard limit than this JVM, 4096 fits under it
+        long nofile = RuntimeNative.getrlimit(jnr.constants.platform.RLIMIT.RLIMIT_NOFILE)[1];
+        long nproc = 4096;
+        List<String> cmd = List.of(podman.toString(), "run", "--rm", "--network", "none", "--runtime", "runc",
+                "--cgroup-manager", "cgroupfs", "--ulimit", "nofile=" + nofile + ":" + nofile,
+                "--ulimit", "nproc=" + nproc + ":" + nproc, img, "/bin/true");
+        Process probe = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(probe.getInputStream().readAllBytes());
+        if (probe.waitFor() != 0) {
+            System.out.println("podman: cannot run here, skipped: " + out.strip());
+            return null;
+        }
+        return new Mode() {
+            @Override
+            public String name() {
+                return "podman run --rm --network none (runc)";
+            }
+
+            @Override
+            public long run(int i) throws Exception {
+                long t0 = System.nanoTime();
+                check(quiet(cmd).waitFor(), "podman run");
+                return System.nanoTime() - t0;
+            }
+
+            @Override
+            public void close() throws Exception {
+                quiet(List.of(podman.toString(), "rmi", "-f", img)).waitFor();
+            }
+        };
+    }
+
+    private static Process quiet(List<String> cmd) throws IOException {
+        return new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+
+    private static void check(int rc, String what) {
+        if (rc != 0) {
+            throw new IllegalStateException(what + " exited " + rc);
+        }
+    }
+
+    private static long percentile(long[] sorted, int p) {
+        int idx = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
+    }
+
+    private static double ms(long ns) {
+        return ns / 1e6;
+    }
+
+    /**
+     * What one running container costs besides itself: the shim (dash) and the runtime's
+     * foreground {@code run} process that waits for it, both alive as long as the container.
+     */
+    private static void residentCostPerContainer(Path runc, BundleWriter writer, ImageConfig image, JobSpec job, Path rootfs, Path work)
+            throws Exception {
+        ImageConfig sleeper = ImageConfig.of(image.platform(), image.config().toBuilder().cmd(List.of("sleep", "30")).build(), List.of());
+        Path bundle = writer.write("rss-probe", sleeper, job, rootfs, work.resolve("bundles/rss-probe"), null).dir();
+        try (OciCliRuntime runtime = new OciCliRuntime(OciRuntimeBinary.runc(runc), OciCliRuntime.Options.defaults(work.resolve("g-rss")))) {
+            ContainerHandle h = runtime.start(new StartRequest("rss-probe", bundle, LogSink.discarding()));
+            Thread.sleep(300);
+            long shim = h.shimPid();
+            String runcRss = ProcessHandle.of(shim).stream().flatMap(ProcessHandle::children)
+                    .map(ph -> status("VmRSS", Path.of("/proc", Long.toString(ph.pid()), "status"))).findFirst().orElse("?");
+            System.out.printf(Locale.ROOT, "per running container: shim (sh) VmRSS %s, foreground runc run VmRSS %s%n",
+                    status("VmRSS", Path.of("/proc", Long.toString(shim), "status")), runcRss);
+            runtime.destroy("rss-probe", true);
+        }
+    }
+
+    private static String status(String key, Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            return "?";
+        }
+        return lines.stream()
+                .filter(l -> l.startsWith(key + ":")).map(l -> l.substring(key.length() + 1).trim()).findFirst().orElse("?");
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
