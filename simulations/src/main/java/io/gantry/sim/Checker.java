@@ -1,5 +1,6 @@
 package io.gantry.sim;
 
+import io.gantry.agent.restart.RestartDecision;
 import io.gantry.protocol.allocation.ExitStatus;
 import io.gantry.protocol.job.Backoff;
 import io.gantry.protocol.job.JobSpec;
@@ -46,6 +47,7 @@ import java.util.TreeMap;
 final class Checker {
 
     static final long FAILURE_GRACE = 6 * 60_000;
+    /** The policy as documented (Docker, Kubernetes): a run this long starts the backoff over. */
     static final long RESET_AFTER = 10_000;
 
     static final List<String> INVARIANTS = List.of("acked-job-lost", "convergence", "capacity", "single-instance",
@@ -327,7 +329,7 @@ final class Checker {
     // ------------------------------------------------------------------ restarts
 
     /** The program ended (or failed to start) and the agent decided: check the decision against the policy. */
-    void exited(SimContainer c, Optional<ExitStatus> exit, long ran, RestartRule.Decision d) {
+    void exited(SimContainer c, Optional<ExitStatus> exit, long ran, RestartDecision d) {
         RestartPolicy policy = c.spec.restart();
         boolean failed = exit.map(e -> !e.success()).orElse(true);
         boolean mayRestart = switch (policy.kind()) {
@@ -353,9 +355,11 @@ final class Checker {
             c.checkerExitAt = sim.now();
             c.checkerExpectedDelay = expected;
             c.checkerAgentGap = false;
-            check("restart-policy", d.delay().toMillis() >= expected, what + ": restart delay "
-                    + d.delay().toMillis() + " ms is shorter than the policy's " + expected + " ms (attempt "
-                    + attempt + ")");
+            long max = (long) Math.ceil(expected * (1 + Simulation.RESTART_JITTER));
+            c.checkerMaxDelay = max;
+            check("restart-policy", d.delay().toMillis() >= expected && d.delay().toMillis() <= max, what
+                    + ": restart delay " + d.delay().toMillis() + " ms is outside the policy's " + expected + ".." + max
+                    + " ms (attempt " + attempt + ", backoff reset after a run of " + RESET_AFTER + " ms)");
         }
     }
 
@@ -368,8 +372,8 @@ final class Checker {
         check("restart-policy", waited >= c.checkerExpectedDelay, "allocation " + c.id + " restarted after "
                 + waited + " ms, before its backoff of " + c.checkerExpectedDelay + " ms");
         if (!c.checkerAgentGap) {
-            check("restart-policy", waited <= c.checkerExpectedDelay + 1, "allocation " + c.id + " restarted after "
-                    + waited + " ms, later than its backoff of " + c.checkerExpectedDelay + " ms");
+            check("restart-policy", waited <= c.checkerMaxDelay + 1, "allocation " + c.id + " restarted after "
+                    + waited + " ms, later than its backoff of " + c.checkerExpectedDelay + " ms (+ jitter)");
         }
         c.checkerExpectedDelay = -1;
     }

@@ -1,5 +1,7 @@
 package io.gantry.sim;
 
+import io.gantry.agent.restart.RestartDecision;
+import io.gantry.agent.restart.RestartTracker;
 import io.gantry.protocol.allocation.AllocationId;
 import io.gantry.protocol.allocation.AllocationState;
 import io.gantry.protocol.allocation.AllocationStatus;
@@ -43,7 +45,9 @@ import java.util.TreeSet;
  *       the singleton the agent knows, buffered while there is none (Pekko's singleton proxy).</li>
  *   <li><b>Running an allocation</b>: pull the missing layers (a peer that holds a layer and is
  *       reachable first, the registry last; per-link bandwidth), start (latency, rare start
- *       failure), run until the program exits, then ask the {@link RestartRule}. Terminal
+ *       failure), run until the program exits, then ask the node agent's own
+ *       {@link RestartTracker} (the real class, with the agent's simulated clock and the run's
+ *       random stream for its jitter) whether and when to start it again. Terminal
  *       reports are repeated twice, because nothing acknowledges them.</li>
  *   <li><b>Reconcile</b>: answer a ReconcileRequest with the status of every allocation asked
  *       about (unknown ones are lost) and stop anything running that the scheduler did not list.</li>
@@ -342,8 +346,8 @@ final class SimAgent {
             return;
         }
         Workload.Job job = sim.workload().job(r.job().id());
-        RestartRule rule = sim.restartRule(r.job());
-        SimContainer c = new SimContainer(r.allocationId(), r.job(), r.jobVersion(), r.index(), job, index, rule,
+        RestartTracker tracker = sim.restartTracker(r.job(), index);
+        SimContainer c = new SimContainer(r.allocationId(), r.job(), r.jobVersion(), r.index(), job, index, tracker,
                 sim.now());
         containers.put(c.id, c);
         heldCpu += c.reserved.cpuMillis();
@@ -575,7 +579,7 @@ final class SimAgent {
     private void exited(SimContainer c, ExitStatus exit, long at) {
         long ran = Math.max(0, at - c.runningSince);
         c.lastExit = Optional.of(exit);
-        RestartRule.Decision d = c.rule.afterExit(c.restart, Optional.of(exit), Duration.ofMillis(ran), false);
+        RestartDecision d = c.tracker.afterExit(c.restart, Optional.of(exit), Duration.ofMillis(ran), false);
         sim.stats().exits++;
         if (exit.oomKilled()) {
             sim.stats().ooms++;
@@ -586,17 +590,18 @@ final class SimAgent {
 
     private void startFailed(SimContainer c, String error) {
         c.lastExit = Optional.empty();
-        RestartRule.Decision d = c.rule.afterStartFailure(c.restart, error);
+        RestartDecision d = c.tracker.afterStartFailure(c.restart, error);
         sim.stats().startFailures++;
         sim.checker().exited(c, Optional.empty(), 0, d);
         decided(c, d);
     }
 
-    private void decided(SimContainer c, RestartRule.Decision d) {
+    private void decided(SimContainer c, RestartDecision d) {
         c.message = d.reason();
         if (d.restart()) {
             c.restart = d.next();
             c.nextRestartAt = sim.now() + d.delay().toMillis();
+            c.nextAttemptAt = d.nextAttemptAt();
             setPhase(c, SimContainer.Phase.BACKOFF);
             report(c);
             int g = ++c.gen;
@@ -721,7 +726,7 @@ final class SimAgent {
 
     private AllocationStatus status(SimContainer c) {
         Optional<java.time.Instant> next = c.phase == SimContainer.Phase.BACKOFF
-                ? Optional.of(sim.instantAtLocal(sim.node(index).localTime(c.nextRestartAt)))
+                ? Optional.ofNullable(c.nextAttemptAt)
                 : Optional.empty();
         return new AllocationStatus(c.id, c.reportedState(), c.lastExit, c.restart.restarts(), c.message, next,
                 sim.instantAt(index));

@@ -1,5 +1,7 @@
 package io.gantry.sim;
 
+import io.gantry.agent.restart.RestartState;
+import io.gantry.agent.restart.RestartTracker;
 import io.gantry.protocol.allocation.AllocationId;
 import io.gantry.protocol.allocation.AllocationState;
 import io.gantry.protocol.allocation.ExitStatus;
@@ -39,16 +41,18 @@ public final class SimContainer {
     final Workload.Job job;
     final int node;
     final NodeResources reserved;
-    final RestartRule rule;
+    final RestartTracker tracker;
     Phase phase;
     AllocationState terminal;
-    RestartRule.State restart = RestartRule.State.INITIAL;
+    RestartState restart = RestartState.INITIAL;
     int gen;
     long runningSince = -1;
     long createdAt;
     Optional<ExitStatus> lastExit = Optional.empty();
     String message = "";
     long nextRestartAt = -1;
+    /** the agent's wall-clock time of the next restart, as the tracker computed it */
+    java.time.Instant nextAttemptAt;
     boolean stopRequested;
     /** the exit that the program has planned (set when it starts running) */
     ExitStatus plannedExit;
@@ -60,12 +64,13 @@ public final class SimContainer {
     int checkerRestarts;
     long checkerExitAt = -1;
     long checkerExpectedDelay = -1;
+    long checkerMaxDelay = -1;
     boolean checkerAgentGap;
     boolean good;
     boolean live = true;
 
     SimContainer(AllocationId id, JobSpec spec, long jobVersion, int index, Workload.Job job, int node,
-                 RestartRule rule, long now) {
+                 RestartTracker tracker, long now) {
         this.id = id;
         this.spec = spec;
         this.jobVersion = jobVersion;
@@ -73,7 +78,7 @@ public final class SimContainer {
         this.job = job;
         this.node = node;
         this.reserved = NodeResources.of(spec.resources());
-        this.rule = rule;
+        this.tracker = tracker;
         this.createdAt = now;
     }
 

@@ -13,7 +13,7 @@ import io.gantry.scheduler.placement.SplitMix64;
  * other streams exactly as the generated one did, and removing one fault while shrinking disturbs
  * the rest of the run less.
  */
-public final class SimRandom {
+public final class SimRandom implements java.util.random.RandomGenerator {
 
     private final SplitMix64 g;
 
@@ -27,16 +27,19 @@ public final class SimRandom {
         return new SimRandom(s ^ 0x5DEECE66DL * 0x9E3779B97F4A7C15L);
     }
 
+    @Override
     public long nextLong() {
         return g.nextLong();
     }
 
     /** Uniform in [0, bound). */
+    @Override
     public int nextInt(int bound) {
         return g.nextInt(bound);
     }
 
     /** Uniform in [0, 1). */
+    @Override
     public double nextDouble() {
         return g.nextDouble();
     }

@@ -16,8 +16,13 @@ import io.gantry.scheduler.core.SchedulerCommand;
 import io.gantry.scheduler.core.SchedulerCore;
 import io.gantry.scheduler.core.SchedulerEvent;
 
+import io.gantry.agent.restart.RestartTracker;
+
 import java.io.Writer;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +43,8 @@ public final class Simulation {
 
     /** The simulated wall clock's zero: 2026-01-01T00:00:00Z. */
     static final long EPOCH_MILLIS = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+    /** The restart tracker's jitter: up to +10 % on each delay, drawn from the run's random stream. */
+    static final double RESTART_JITTER = 0.1;
 
     private final SimOptions options;
     private final long seed;
@@ -62,6 +69,8 @@ public final class Simulation {
     private SchedulerProcess singleton;
     private Checker.Violation violation;
     private long lastEpoch;
+    private final SimRandom runtimeRnd;
+    private final Clock[] clocks;
 
     /**
      * @param schedule the faults, or null to draw the default schedule from the seed
@@ -89,6 +98,11 @@ public final class Simulation {
         }
         nodes[topology.size()] = new SimNode(topology.size(), "client", false);
         nodes[topology.size()].startProcess();
+        this.runtimeRnd = runtimeRnd;
+        this.clocks = new Clock[nodes.length];
+        for (int i = 0; i < nodes.length; i++) {
+            clocks[i] = new NodeClock(i);
+        }
         this.network = new SimNetwork(this, networkRnd, this::receive, nodes.length, options.loss());
         this.journal = new Journal(options.journalJson());
         this.registry = new SimRegistry(this, seed);
@@ -460,7 +474,33 @@ public final class Simulation {
         return Instant.ofEpochMilli(EPOCH_MILLIS + localMillis);
     }
 
-    RestartRule restartRule(JobSpec spec) {
-        return new InterimRestartRule(spec.restart(), spec.restartBackoff());
+    /** The node agent's restart tracker for one allocation, on the node's simulated wall clock. */
+    RestartTracker restartTracker(JobSpec spec, int node) {
+        return new RestartTracker(spec.restart(), spec.restartBackoff(), RestartTracker.DEFAULT_RESET_AFTER,
+                RestartTracker.DEFAULT_CRASH_LOOP_AFTER, RESTART_JITTER, runtimeRnd, clocks[node]);
+    }
+
+    /** A node's wall clock as a {@link Clock}: true simulated time plus the node's offset. */
+    private final class NodeClock extends Clock {
+        private final int node;
+
+        NodeClock(int node) {
+            this.node = node;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException("simulated clocks are UTC");
+        }
+
+        @Override
+        public Instant instant() {
+            return instantAt(node);
+        }
     }
 }
