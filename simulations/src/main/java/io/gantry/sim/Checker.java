@@ -399,7 +399,7 @@ final class Checker {
 
     private void scheduleReplacedCheck(String node, List<String[]> items, String why, long at, long bound) {
         sim.loop().at(at, () -> {
-            if (first != null) {
+            if (first != null && !sim.options().keepGoing()) {
                 return;
             }
             long quietFrom = sim.faultsOverAt();
@@ -471,7 +471,7 @@ final class Checker {
         }
         settledCheckAt = at;
         sim.loop().at(at, () -> {
-            if (settledCheckAt != at || first != null) {
+            if (settledCheckAt != at || (first != null && !sim.options().keepGoing())) {
                 return;
             }
             long quietFrom = sim.faultsOverAt();

@@ -158,6 +158,12 @@ final class SimAgent {
                     }
                 }
                 case DONE -> {
+                    if (c.reportOnStart) {
+                        // from the agent's state directory: buffered until a scheduler is known
+                        c.reportOnStart = false;
+                        report(c);
+                        scheduleForget(c);
+                    }
                 }
                 default -> throw new IllegalStateException(c.phase.toString());
             }
@@ -182,7 +188,10 @@ final class SimAgent {
         pulls.clear();
     }
 
-    /** The machine died: every container with it. The disk (layers, epoch) survives. */
+    /**
+     * The machine died: every container with it. The disk survives: layers, the epoch, and the
+     * agent's record of its allocations, which the next agent process reports as lost.
+     */
     void machineCrashed() {
         processGen++;
         pulls.clear();
@@ -190,13 +199,11 @@ final class SimAgent {
             c.gen++;
             if (c.phase != SimContainer.Phase.DONE) {
                 c.terminal = AllocationState.LOST;
-                c.message = "machine crashed";
+                c.message = "container gone: the machine crashed";
+                c.reportOnStart = true;
                 setPhase(c, SimContainer.Phase.DONE);
             }
         }
-        containers.clear();
-        heldCpu = 0;
-        heldMemory = 0;
     }
 
     int liveCount() {
@@ -324,6 +331,9 @@ final class SimAgent {
         } else if (c instanceof StopAllocation s) {
             SimContainer ct = containers.get(s.allocationId());
             if (ct == null) {
+                // not here (never was, or long forgotten): say so, or the scheduler asks forever
+                toScheduler(new AllocationStatusChanged(id, epochSeen, AllocationStatus.of(s.allocationId(),
+                        AllocationState.STOPPED, "not running on " + id, sim.instantAt(index))));
                 return;
             }
             if (ct.phase == SimContainer.Phase.DONE) {

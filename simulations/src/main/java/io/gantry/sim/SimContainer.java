@@ -54,6 +54,8 @@ public final class SimContainer {
     /** the agent's wall-clock time of the next restart, as the tracker computed it */
     java.time.Instant nextAttemptAt;
     boolean stopRequested;
+    /** lost in a machine crash; the next agent process reports it from its state directory */
+    boolean reportOnStart;
     /** the exit that the program has planned (set when it starts running) */
     ExitStatus plannedExit;
     /** the process ended while the agent was down: handled when the agent comes back */

@@ -16,13 +16,14 @@ import java.util.Set;
  * @param journalJson     store the scheduler journal as JSON and replay it from JSON on failover
  * @param convergeWithin  after the last fault, every job must reach its desired count within this
  * @param fencingWindow   how long a count = 1 job may run on two nodes at once (a stop's grace)
+ * @param keepGoing       run to the end after a violation (counting the failed checks) instead of stopping
  * @param unsafe          test-only modes that break a safety mechanism so the checker must fire:
  *                        {@code no-fencing}, {@code lose-journal}
  */
 public record SimOptions(int nodes, int schedulers, int jobs, int allocations, long durationMillis, String faults,
                          long seedFrom, long seedTo, Path reportDir, boolean journalJson, long convergeWithin,
                          long fencingWindow, double loss, Set<String> unsafe, Path traceFile, boolean shrink,
-                         boolean quiet) {
+                         boolean quiet, boolean keepGoing) {
 
     public static final Set<String> UNSAFE_MODES = Set.of("no-fencing", "lose-journal");
 
@@ -59,42 +60,47 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
     /** A small cluster: what the test sweep and a bare {@code gantry sim} run. */
     public static SimOptions defaults() {
         return new SimOptions(8, 3, 12, 36, 30 * 60_000L, "default", 1, 1, null, true, 8 * 60_000L, 20_000, 0,
-                Set.of(), null, true, false);
+                Set.of(), null, true, false, false);
     }
 
     public SimOptions withSeed(long seed) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seed, seed, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing);
     }
 
     public SimOptions withFaults(String f) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, f, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing);
     }
 
     public SimOptions withUnsafe(String... modes) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, Set.of(modes), traceFile, shrink, quiet);
+                journalJson, convergeWithin, fencingWindow, loss, Set.of(modes), traceFile, shrink, quiet, keepGoing);
     }
 
     public SimOptions withSize(int nodes, int jobs, int allocations, long durationMillis) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing);
     }
 
     public SimOptions withReportDir(Path dir) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, dir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing);
+    }
+
+    public SimOptions withFencingWindow(long millis) {
+        return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
+                journalJson, convergeWithin, millis, loss, unsafe, traceFile, shrink, quiet, keepGoing);
     }
 
     public SimOptions withShrink(boolean s) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, s, quiet);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, s, quiet, keepGoing);
     }
 
     public SimOptions withTraceFile(Path file) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, file, shrink, quiet);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, file, shrink, quiet, keepGoing);
     }
 
     public boolean sweep() {
@@ -124,6 +130,9 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
         if (loss > 0) {
             b.append(" --loss ").append(loss);
         }
+        if (keepGoing) {
+            b.append(" --keep-going");
+        }
         for (String u : new java.util.TreeSet<>(unsafe)) {
             b.append(" --unsafe ").append(u);
         }
@@ -152,7 +161,8 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
             new Option("trace", "FILE", "write every trace line to FILE"),
             new Option("no-shrink", null, "do not shrink a failing fault schedule"),
             new Option("unsafe", "MODE", "test only: no-fencing or lose-journal, to watch the checker catch it"),
-            new Option("quiet", null, "sweep: print only one line per seed"));
+            new Option("quiet", null, "sweep: print only one line per seed"),
+            new Option("keep-going", null, "run to the end after a violation, counting failed checks (benchmarks)"));
 
     public static final String DESCRIPTION = "Runs the real scheduler core in a deterministic simulated cluster with"
             + " faults, checks the invariants continuously and prints a report. One seed fixes the whole run: the"
@@ -190,6 +200,7 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
         Path trace = null;
         boolean shrink = true;
         boolean quiet = false;
+        boolean keepGoing = false;
         List<String> rest = new ArrayList<>(args);
         for (int i = 0; i < rest.size(); i++) {
             String a = rest.get(i);
@@ -203,6 +214,7 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
             switch (name) {
                 case "--no-shrink" -> shrink = false;
                 case "--quiet" -> quiet = true;
+                case "--keep-going" -> keepGoing = true;
                 default -> {
                     if (!name.startsWith("--")) {
                         throw new IllegalArgumentException("unexpected argument '" + a + "'");
@@ -259,7 +271,7 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
         }
         int allocs = allocations == null ? jobs * 3 : allocations;
         return new SimOptions(nodes, schedulers, jobs, allocs, duration, faults, seedFrom, seedTo, report, json,
-                converge, fencing, loss, unsafe, trace, shrink, quiet);
+                converge, fencing, loss, unsafe, trace, shrink, quiet, keepGoing);
     }
 
     private static int integer(String name, String value) {

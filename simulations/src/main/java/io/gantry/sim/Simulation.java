@@ -200,7 +200,9 @@ public final class Simulation {
             violation = v;
             trace.begin().append("VIOLATION ").append(v.invariant()).append(": ").append(v.message());
             trace.end();
-            loop.stop();
+            if (!options.keepGoing()) {
+                loop.stop();
+            }
         }
     }
 
