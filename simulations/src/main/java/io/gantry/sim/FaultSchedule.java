@@ -156,6 +156,12 @@ public record FaultSchedule(List<Fault> faults) {
      * [60 s, activeEnd) and all over by {@code activeEnd}.
      */
     public static FaultSchedule generate(SimRandom rnd, Topology topo, List<String> jobIds, long activeEnd) {
+        return generate(rnd, topo, jobIds, activeEnd, java.util.EnumSet.noneOf(Fault.Kind.class));
+    }
+
+    /** The same, leaving the {@code without} kinds out (the draws are the same; those faults are dropped). */
+    public static FaultSchedule generate(SimRandom rnd, Topology topo, List<String> jobIds, long activeEnd,
+                                         java.util.Set<Fault.Kind> without) {
         List<Fault> out = new ArrayList<>();
         long t = 60_000;
         int members = topo.size();
@@ -170,7 +176,7 @@ public record FaultSchedule(List<Fault> faults) {
             for (int attempt = 0; attempt < 6 && f == null; attempt++) {
                 f = draw(rnd, topo, jobIds, t, room, out, maxDown);
             }
-            if (f != null) {
+            if (f != null && !without.contains(f.kind())) {
                 out.add(f);
             }
         }

@@ -16,6 +16,7 @@ import java.util.Set;
  * @param journalJson     store the scheduler journal as JSON and replay it from JSON on failover
  * @param convergeWithin  after the last fault, every job must reach its desired count within this
  * @param fencingWindow   how long a count = 1 job may run on two nodes at once (a stop's grace)
+ * @param without         fault kinds the default schedule leaves out
  * @param keepGoing       run to the end after a violation (counting the failed checks) instead of stopping
  * @param unsafe          test-only modes that break a safety mechanism so the checker must fire:
  *                        {@code no-fencing}, {@code lose-journal}
@@ -23,7 +24,7 @@ import java.util.Set;
 public record SimOptions(int nodes, int schedulers, int jobs, int allocations, long durationMillis, String faults,
                          long seedFrom, long seedTo, Path reportDir, boolean journalJson, long convergeWithin,
                          long fencingWindow, double loss, Set<String> unsafe, Path traceFile, boolean shrink,
-                         boolean quiet, boolean keepGoing) {
+                         boolean quiet, boolean keepGoing, Set<String> without) {
 
     public static final Set<String> UNSAFE_MODES = Set.of("no-fencing", "lose-journal");
 
@@ -55,52 +56,70 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
             }
         }
         unsafe = Set.copyOf(unsafe);
+        for (String k : without) {
+            Fault.Kind.fromText(k);
+        }
+        without = Set.copyOf(without);
+    }
+
+    public SimOptions without(String... kinds) {
+        return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing,
+                Set.of(kinds));
+    }
+
+    public java.util.EnumSet<Fault.Kind> excludedKinds() {
+        java.util.EnumSet<Fault.Kind> out = java.util.EnumSet.noneOf(Fault.Kind.class);
+        for (String k : without) {
+            out.add(Fault.Kind.fromText(k));
+        }
+        return out;
     }
 
     /** A small cluster: what the test sweep and a bare {@code gantry sim} run. */
     public static SimOptions defaults() {
         return new SimOptions(8, 3, 12, 36, 30 * 60_000L, "default", 1, 1, null, true, 8 * 60_000L, 20_000, 0,
-                Set.of(), null, true, false, false);
+                Set.of(), null, true, false, false, Set.of());
     }
 
     public SimOptions withSeed(long seed) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seed, seed, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing, without);
     }
 
     public SimOptions withFaults(String f) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, f, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing, without);
     }
 
     public SimOptions withUnsafe(String... modes) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, Set.of(modes), traceFile, shrink, quiet, keepGoing);
+                journalJson, convergeWithin, fencingWindow, loss, Set.of(modes), traceFile, shrink, quiet, keepGoing, without);
     }
 
     public SimOptions withSize(int nodes, int jobs, int allocations, long durationMillis) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing, without);
     }
 
     public SimOptions withReportDir(Path dir) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, dir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing, without);
     }
 
     public SimOptions withFencingWindow(long millis) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, millis, loss, unsafe, traceFile, shrink, quiet, keepGoing);
+                journalJson, convergeWithin, millis, loss, unsafe, traceFile, shrink, quiet, keepGoing, without);
     }
 
     public SimOptions withShrink(boolean s) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, s, quiet, keepGoing);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, s, quiet, keepGoing, without);
     }
 
     public SimOptions withTraceFile(Path file) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, file, shrink, quiet, keepGoing);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, file, shrink, quiet, keepGoing, without);
     }
 
     public boolean sweep() {
@@ -133,6 +152,9 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
         if (keepGoing) {
             b.append(" --keep-going");
         }
+        if (!without.isEmpty()) {
+            b.append(" --without ").append(String.join(",", new java.util.TreeSet<>(without)));
+        }
         for (String u : new java.util.TreeSet<>(unsafe)) {
             b.append(" --unsafe ").append(u);
         }
@@ -162,6 +184,7 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
             new Option("no-shrink", null, "do not shrink a failing fault schedule"),
             new Option("unsafe", "MODE", "test only: no-fencing or lose-journal, to watch the checker catch it"),
             new Option("quiet", null, "sweep: print only one line per seed"),
+            new Option("without", "KINDS", "leave these fault kinds (comma-separated) out of the default schedule"),
             new Option("keep-going", null, "run to the end after a violation, counting failed checks (benchmarks)"));
 
     public static final String DESCRIPTION = "Runs the real scheduler core in a deterministic simulated cluster with"
@@ -201,6 +224,7 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
         boolean shrink = true;
         boolean quiet = false;
         boolean keepGoing = false;
+        Set<String> without = new LinkedHashSet<>();
         List<String> rest = new ArrayList<>(args);
         for (int i = 0; i < rest.size(); i++) {
             String a = rest.get(i);
@@ -264,6 +288,13 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
                         }
                         case "--unsafe" -> unsafe.add(value);
                         case "--trace" -> trace = Path.of(value);
+                        case "--without" -> {
+                            for (String k : value.split(",")) {
+                                if (!k.isBlank()) {
+                                    without.add(k.strip());
+                                }
+                            }
+                        }
                         default -> throw new IllegalArgumentException("unknown option " + name);
                     }
                 }
@@ -271,7 +302,7 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
         }
         int allocs = allocations == null ? jobs * 3 : allocations;
         return new SimOptions(nodes, schedulers, jobs, allocs, duration, faults, seedFrom, seedTo, report, json,
-                converge, fencing, loss, unsafe, trace, shrink, quiet, keepGoing);
+                converge, fencing, loss, unsafe, trace, shrink, quiet, keepGoing, without);
     }
 
     private static int integer(String name, String value) {

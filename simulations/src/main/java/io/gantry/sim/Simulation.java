@@ -91,7 +91,7 @@ public final class Simulation {
         this.workload = new Workload(workloadRnd, options.jobs(), options.allocations(), options.nodes());
         this.activeEnd = Math.max(0, options.durationMillis() - options.convergeWithin() - 60_000);
         this.schedule = schedule != null ? schedule
-                : FaultSchedule.generate(faultRnd, topology, workload.jobIds(), activeEnd);
+                : FaultSchedule.generate(faultRnd, topology, workload.jobIds(), activeEnd, options.excludedKinds());
         this.nodes = new SimNode[topology.size() + 1];
         for (int i = 0; i < topology.size(); i++) {
             nodes[i] = new SimNode(i, topology.name(i), topology.isAgent(i));

@@ -44,7 +44,7 @@ class DeterminismTest {
         SimOptions json = SimOptions.defaults();
         SimOptions memory = new SimOptions(json.nodes(), json.schedulers(), json.jobs(), json.allocations(),
                 json.durationMillis(), json.faults(), 1, 1, null, false, json.convergeWithin(), json.fencingWindow(),
-                0, java.util.Set.of(), null, true, false, false);
+                0, java.util.Set.of(), null, true, false, false, java.util.Set.of());
         for (long seed : new long[] {3, 11}) {
             SimResult a = run(json, seed);
             SimResult b = run(memory, seed);

@@ -37,6 +37,7 @@ class SimOptionsTest {
         assertBad("--unsafe 'yolo' is not one of", "--unsafe", "yolo");
         assertBad("--allocations (5) must be at least --jobs (12)", "--allocations", "5");
         assertBad("--journal must be json or memory", "--journal", "disk");
+        assertBad("unknown fault kind 'meteor'", "--without", "meteor");
     }
 
     private static void assertBad(String message, String... args) {
@@ -47,7 +48,8 @@ class SimOptionsTest {
     @Test
     void theReproduceCommandParsesBackToTheSameOptions() {
         SimOptions o = SimOptions.parse(List.of("--nodes", "20", "--jobs", "30", "--allocations", "90", "--duration",
-                "45m", "--unsafe", "no-fencing", "--loss", "0.01", "--fencing-window", "30s"));
+                "45m", "--unsafe", "no-fencing", "--loss", "0.01", "--fencing-window", "30s", "--without",
+                "lossy-network,oom", "--keep-going"));
         String cmd = o.commandLine(9, "default");
         SimOptions back = SimOptions.parse(List.of(cmd.substring("ops/bin/gantry sim ".length()).split(" ")));
         assertEquals(o.withSeed(9), back);
