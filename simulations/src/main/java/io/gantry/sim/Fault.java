@@ -25,7 +25,11 @@ public record Fault(long at, Kind kind, Map<String, String> params) {
         AGENT_RESTART("agent-restart", List.of("node", "for")),
         /** The nodes in {@code side} are cut from the rest: dir=both, in (nothing reaches them) or out. */
         PARTITION("partition", List.of("side", "dir", "for")),
-        /** The node hosting the scheduler singleton crashes (mode=crash) or leaves (mode=handover) for {@code for}. */
+        /**
+         * The node hosting the scheduler singleton crashes (mode=crash), leaves (mode=handover), or
+         * freezes (mode=pause: a long GC pause; if it is downed meanwhile it wakes up a zombie that
+         * acts on its backlog with its old epoch until it learns it was removed) for {@code for}.
+         */
         FAILOVER("failover", List.of("mode", "for")),
         /** Every container of the job exits with code 1 a few seconds after it starts. Keys: job, for. */
         CRASH_LOOP("crash-loop", List.of("job", "for")),

@@ -96,6 +96,12 @@ final class FaultInjector {
                 SchedulerProcess s = sim.singleton();
                 if (s == null) {
                     heal = () -> { };
+                } else if (f.param("mode").equals("pause")) {
+                    int host = s.host;
+                    sim.node(host).pause(true);
+                    s.pause();
+                    sim.membership().changed();
+                    heal = () -> sim.membership().wokeUp(host, s);
                 } else if (f.param("mode").equals("crash")) {
                     int host = s.host;
                     crashMachine(host);

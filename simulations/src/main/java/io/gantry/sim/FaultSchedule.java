@@ -127,8 +127,8 @@ public record FaultSchedule(List<Fault> faults) {
                 }
             }
             case FAILOVER -> {
-                if (!List.of("crash", "handover").contains(f.param("mode"))) {
-                    throw new IllegalArgumentException("mode must be crash or handover, not " + f.param("mode"));
+                if (!List.of("crash", "handover", "pause").contains(f.param("mode"))) {
+                    throw new IllegalArgumentException("mode must be crash, handover or pause, not " + f.param("mode"));
                 }
             }
             case CRASH_LOOP -> {
@@ -237,13 +237,17 @@ public record FaultSchedule(List<Fault> faults) {
             return Fault.of(t, Fault.Kind.PARTITION, "side", topo.formatSet(side), "dir", dir,
                     "for", SimDurations.format(d));
         } else if (w < 54) {
-            boolean crash = rnd.chance(0.6);
-            d = clamp(crash ? rnd.between(30_000, 120_000) : rnd.between(10_000, 60_000), room);
+            int m = rnd.nextInt(100);
+            String mode = m < 50 ? "crash" : m < 75 ? "handover" : "pause";
+            d = clamp(switch (mode) {
+                case "crash" -> rnd.between(30_000, 120_000);
+                case "handover" -> rnd.between(10_000, 60_000);
+                default -> rnd.between(5_000, 90_000);
+            }, room);
             if (overlaps(sofar, Fault.Kind.FAILOVER, t, t + d) || overlaps(sofar, Fault.Kind.PARTITION, t, t + d)) {
                 return null;
             }
-            return Fault.of(t, Fault.Kind.FAILOVER, "mode", crash ? "crash" : "handover", "for",
-                    SimDurations.format(d));
+            return Fault.of(t, Fault.Kind.FAILOVER, "mode", mode, "for", SimDurations.format(d));
         } else if (w < 62) {
             if (jobIds.isEmpty()) {
                 return null;

@@ -160,7 +160,7 @@ final class Membership {
             if (!n.member()) {
                 continue;
             }
-            if (!n.processUp()) {
+            if (!n.responsive()) {
                 return false; // an unreachable member blocks convergence until it is removed
             }
             if (any < 0) {
@@ -192,7 +192,7 @@ final class Membership {
         List<Integer> crashed = new ArrayList<>();
         List<SimNetwork.Cut> cuts = sim.network().cuts();
         for (int m : members) {
-            if (!sim.node(m).processUp()) {
+            if (!sim.node(m).responsive()) {
                 crashed.add(m);
                 continue;
             }
@@ -256,6 +256,10 @@ final class Membership {
         if (!n.processUp()) {
             return; // crashed: it boots again on its own
         }
+        if (n.paused()) {
+            n.markDownedWhilePaused(); // it learns when it wakes up
+            return;
+        }
         if (sim.topology().isAgent(m)) {
             sim.nodeDying(m, "downed: " + why);
             sim.agent(m).processStopping(true, why);
@@ -270,6 +274,45 @@ final class Membership {
         });
     }
 
+    /**
+     * A frozen process woke up: if the cluster downed it meanwhile, it learns so from the next
+     * gossip (about a second, in which it acts on its backlog as if nothing happened) and then
+     * shuts down and is restarted like any downed node.
+     */
+    void wokeUp(int i, SchedulerProcess zombie) {
+        SimNode n = sim.node(i);
+        n.pause(false);
+        if (zombie != null) {
+            zombie.resume();
+        }
+        if (n.member() || !n.processUp()) {
+            changed();
+            return;
+        }
+        int inc = n.incarnation();
+        sim.loop().after(1_000, () -> {
+            if (n.incarnation() != inc || !n.processUp()) {
+                return;
+            }
+            if (zombie != null) {
+                zombie.stop("learned it had been downed while paused");
+            }
+            sim.trace().begin().append("process-downed-on-wakeup ").append(n.name());
+            sim.trace().end();
+            if (sim.topology().isAgent(i)) {
+                sim.agent(i).processStopping(true, "downed while paused");
+            }
+            n.stopProcess();
+            sim.network().resetConnections(i);
+            sim.loop().after(RESTART_DELAY + rnd.between(0, 10_000), () -> {
+                if (n.incarnation() == inc && !n.processUp()) {
+                    startProcess(i);
+                }
+            });
+            changed();
+        });
+    }
+
     /** Starts the singleton on the oldest scheduler-role member once its previous host is gone. */
     void ensureSingleton() {
         SchedulerProcess s = sim.singleton();
@@ -277,7 +320,9 @@ final class Membership {
             if (sim.node(s.host).member()) {
                 return; // alive, or crashed and not removed yet: the singleton waits for the resolver
             }
-            s.stop("host left the cluster");
+            if (!s.paused()) {
+                s.stop("host left the cluster");
+            }
             sim.singletonGone(s);
         }
         if (singletonStarting) {
@@ -306,7 +351,7 @@ final class Membership {
         Topology t = sim.topology();
         for (int i = t.agents(); i < t.size(); i++) {
             SimNode n = sim.node(i);
-            if (n.member() && n.processUp() && (best < 0 || n.joinSeq() < sim.node(best).joinSeq())) {
+            if (n.member() && n.responsive() && (best < 0 || n.joinSeq() < sim.node(best).joinSeq())) {
                 best = i;
             }
         }

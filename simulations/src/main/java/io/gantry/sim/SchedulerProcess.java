@@ -52,6 +52,8 @@ final class SchedulerProcess {
     private final ArrayDeque<Inbound> inbox = new ArrayDeque<>();
     private long armedWakeUp = Long.MAX_VALUE;
     private long handled;
+    private boolean paused;
+    private final java.util.List<Runnable> deferred = new java.util.ArrayList<>();
 
     SchedulerProcess(Simulation sim, SchedulerCore core, int host, long singleton) {
         this.sim = sim;
@@ -112,6 +114,38 @@ final class SchedulerProcess {
         });
     }
 
+    boolean paused() {
+        return paused;
+    }
+
+    /** The process freezes: nothing is handled, no timer runs, until {@link #resume()}. */
+    void pause() {
+        paused = true;
+        sim.trace().begin().append("scheduler-pause ").append(sim.name(host)).append(" singleton=").append(singleton);
+        sim.trace().end();
+    }
+
+    /** It wakes up and carries on where it was, unaware of what happened meanwhile (a zombie if it was replaced). */
+    void resume() {
+        paused = false;
+        sim.trace().begin().append("scheduler-resume ").append(sim.name(host)).append(" singleton=").append(singleton)
+                .append(" backlog=").append(inbox.size());
+        sim.trace().end();
+        List<Runnable> todo = new java.util.ArrayList<>(deferred);
+        deferred.clear();
+        todo.forEach(Runnable::run);
+        pump();
+    }
+
+    /** Runs {@code r} now, or when the process wakes up. */
+    private void whenAwake(Runnable r) {
+        if (paused) {
+            deferred.add(r);
+        } else {
+            r.run();
+        }
+    }
+
     void stop(String why) {
         if (alive) {
             alive = false;
@@ -122,12 +156,12 @@ final class SchedulerProcess {
     }
 
     private void tick() {
-        sim.loop().after(TICK_INTERVAL, () -> {
+        sim.loop().after(TICK_INTERVAL, () -> whenAwake(() -> {
             if (alive()) {
                 deliver(new SchedulerCommand.Tick(), -1);
                 tick();
             }
-        });
+        }));
     }
 
     /** An agent's message, translated into the core's command as the actor's handlers do. */
@@ -157,7 +191,7 @@ final class SchedulerProcess {
     }
 
     private void pump() {
-        while (!busy && ready && alive() && !inbox.isEmpty()) {
+        while (!busy && !paused && ready && alive() && !inbox.isEmpty()) {
             Inbound in = inbox.pollFirst();
             Outcome o = core.handle(state, now(), in.command);
             handled++;
@@ -172,7 +206,7 @@ final class SchedulerProcess {
             return;
         }
         busy = true;
-        sim.loop().after(PERSIST_LATENCY, () -> {
+        sim.loop().after(PERSIST_LATENCY, () -> whenAwake(() -> {
             if (!alive()) {
                 return; // died before the write landed: the events are lost with it
             }
@@ -180,6 +214,7 @@ final class SchedulerProcess {
                 sim.journal().append(written, events);
             } catch (Journal.ConflictException e) {
                 stop("journal conflict: " + e.getMessage());
+                sim.singletonFailed(this);
                 return;
             }
             written += events.size();
@@ -187,7 +222,7 @@ final class SchedulerProcess {
             busy = false;
             effects(o, requestId);
             pump();
-        });
+        }));
     }
 
     private void effects(Outcome o, long requestId) {
@@ -213,12 +248,12 @@ final class SchedulerProcess {
             return;
         }
         armedWakeUp = when;
-        sim.loop().at(when, () -> {
+        sim.loop().at(when, () -> whenAwake(() -> {
             if (armedWakeUp == when) {
                 armedWakeUp = Long.MAX_VALUE;
             }
             deliver(new SchedulerCommand.Tick(), -1);
-        });
+        }));
     }
 
     /** Cluster membership removed the node. */

@@ -158,10 +158,11 @@ final class SimAgent {
                     }
                 }
                 case DONE -> {
+                    // from the state directory: how every recent allocation ended, in case the
+                    // report was lost with the old process (buffered until a scheduler is known)
+                    report(c);
                     if (c.reportOnStart) {
-                        // from the agent's state directory: buffered until a scheduler is known
                         c.reportOnStart = false;
-                        report(c);
                         scheduleForget(c);
                     }
                 }

@@ -17,6 +17,8 @@ public final class SimNode {
     private boolean member;
     private long joinSeq;
     private long clockOffset;
+    private boolean paused;
+    private boolean downedWhilePaused;
 
     SimNode(int index, String name, boolean agentRole) {
         this.index = index;
@@ -59,6 +61,32 @@ public final class SimNode {
 
     public long clockOffset() {
         return clockOffset;
+    }
+
+    /** Frozen (a long GC pause, SIGSTOP): alive but answering nothing, so unreachable. */
+    public boolean paused() {
+        return paused;
+    }
+
+    /** Reachable by the failure detector: running and not frozen. */
+    public boolean responsive() {
+        return processUp && !paused;
+    }
+
+    void pause(boolean p) {
+        paused = p;
+        if (p) {
+            downedWhilePaused = false;
+        }
+    }
+
+    /** The cluster removed it while it was frozen; it finds out when it wakes up. */
+    boolean downedWhilePaused() {
+        return downedWhilePaused;
+    }
+
+    void markDownedWhilePaused() {
+        downedWhilePaused = true;
     }
 
     void machine(boolean up) {

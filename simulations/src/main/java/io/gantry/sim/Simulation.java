@@ -315,6 +315,22 @@ public final class Simulation {
         }
     }
 
+    /**
+     * The singleton stopped on a failed write (another incarnation wrote first): its supervisor
+     * starts it again after a back-off, and the new incarnation recovers what is in the journal now.
+     */
+    void singletonFailed(SchedulerProcess p) {
+        if (singleton != p) {
+            return;
+        }
+        loop.after(2_000, () -> {
+            if (singleton == p) {
+                singletonGone(p);
+                membership.ensureSingleton();
+            }
+        });
+    }
+
     void schedulerReady(SchedulerProcess p) {
         lastEpoch = p.state().epoch();
         for (int i = 0; i < agents.length; i++) {
@@ -328,7 +344,7 @@ public final class Simulation {
     /** Every agent re-evaluates whether it reaches a scheduler (fencing after a long loss of contact). */
     void contactChanged() {
         SchedulerProcess s = singleton;
-        boolean exists = s != null && s.alive();
+        boolean exists = s != null && s.alive() && !s.paused();
         for (int i = 0; i < agents.length; i++) {
             if (nodes[i].processUp()) {
                 agents[i].checkContact(exists && !network.separated(i, s.host));
