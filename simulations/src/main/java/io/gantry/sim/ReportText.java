@@ -82,9 +82,9 @@ final class ReportText {
 
     static String oneLine(SimResult r) {
         return String.format(Locale.ROOT, "seed %-6d %s  hash %s  faults %2d  checks %7d  converge p95 %7s s"
-                        + "  placements %6d  %.2f s", r.seed, r.failed() ? "FAIL " + r.violatedInvariant() : "ok  ",
-                r.traceHash.substring(0, 16), r.schedule.size(), r.checksRun(),
-                r.convergeTimes.isEmpty() ? "-" : SimDurations.seconds(r.convergeQuantile(0.95)), r.stats.placements,
-                r.wallMillis / 1000.0);
+                        + "  placements %6d  epochs %d  fenced %d  %.2f s", r.seed,
+                r.failed() ? "FAIL " + r.violatedInvariant() : "ok  ", r.traceHash.substring(0, 16), r.schedule.size(),
+                r.checksRun(), r.convergeTimes.isEmpty() ? "-" : SimDurations.seconds(r.convergeQuantile(0.95)),
+                r.stats.placements, r.finalEpoch, r.stats.staleCommandsRejected, r.wallMillis / 1000.0);
     }
 }
