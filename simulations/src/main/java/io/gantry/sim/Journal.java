@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.gantry.protocol.serialization.GantryJson;
 import io.gantry.scheduler.core.SchedulerEvent;
+import io.gantry.scheduler.core.StateSnapshot;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,9 @@ import java.util.List;
  * in PostgreSQL is. Writes carry the sequence number the writer expects next, as Pekko
  * Persistence's (persistence id, sequence number) key does: a deposed incarnation that writes
  * after its successor has recovered gets a conflict and stops, instead of interleaving its events.
+ *
+ * <p>Snapshots of the state are kept beside it (Pekko's snapshot store): recovery restores the
+ * latest and replays only the events after it, as the singleton actor does.
  *
  * <p>In JSON mode (the default) each event is stored as the JSON the persistence plugin would
  * write and read back on recovery, so a failover replays exactly what persistence would hand the
@@ -29,8 +33,18 @@ public final class Journal {
         }
     }
 
+    /** A snapshot of the state after the first {@code seq} events (JSON or the object). */
+    public record Snapshot(long seq, StateSnapshot state) {
+    }
+
+    private record Stored(long seq, Object data) {
+    }
+
     private final boolean json;
     private final List<Object> entries = new ArrayList<>();
+    private final List<Stored> snapshots = new ArrayList<>();
+    private final ObjectWriter snapshotWriter;
+    private final ObjectReader snapshotReader;
     private final ObjectWriter writer;
     private final ObjectReader reader;
     private long bytes;
@@ -40,6 +54,43 @@ public final class Journal {
         ObjectMapper mapper = GantryJson.mapper();
         this.writer = mapper.writerFor(SchedulerEvent.class);
         this.reader = mapper.readerFor(SchedulerEvent.class);
+        this.snapshotWriter = mapper.writerFor(StateSnapshot.class);
+        this.snapshotReader = mapper.readerFor(StateSnapshot.class);
+    }
+
+    public int snapshots() {
+        return snapshots.size();
+    }
+
+    /** Stores a snapshot of the state after the first {@code seq} events, as the snapshot store would. */
+    public void saveSnapshot(long seq, StateSnapshot state) {
+        if (json) {
+            try {
+                String s = snapshotWriter.writeValueAsString(state);
+                bytes += s.length();
+                snapshots.add(new Stored(seq, s));
+            } catch (JsonProcessingException ex) {
+                throw new IllegalStateException("scheduler snapshot does not serialise", ex);
+            }
+        } else {
+            snapshots.add(new Stored(seq, state));
+        }
+    }
+
+    /** The latest snapshot, read back, or null when there is none. */
+    public Snapshot latestSnapshot() {
+        if (snapshots.isEmpty()) {
+            return null;
+        }
+        Stored last = snapshots.get(snapshots.size() - 1);
+        if (last.data instanceof String s) {
+            try {
+                return new Snapshot(last.seq, snapshotReader.readValue(s));
+            } catch (JsonProcessingException ex) {
+                throw new IllegalStateException("scheduler snapshot does not read back", ex);
+            }
+        }
+        return new Snapshot(last.seq, (StateSnapshot) last.data);
     }
 
     /** The number of events written, which is also the last sequence number. */
@@ -78,8 +129,13 @@ public final class Journal {
 
     /** Everything written, as a new incarnation reads it on recovery. */
     public List<SchedulerEvent> read() {
-        List<SchedulerEvent> out = new ArrayList<>(entries.size());
-        for (Object o : entries) {
+        return readAfter(0);
+    }
+
+    /** The events after the first {@code seq}. */
+    public List<SchedulerEvent> readAfter(long seq) {
+        List<SchedulerEvent> out = new ArrayList<>(Math.max(0, entries.size() - (int) seq));
+        for (Object o : entries.subList((int) Math.min(seq, entries.size()), entries.size())) {
             if (o instanceof String s) {
                 try {
                     out.add(reader.readValue(s));
@@ -98,5 +154,6 @@ public final class Journal {
         while (entries.size() > size) {
             entries.remove(entries.size() - 1);
         }
+        snapshots.removeIf(sn -> sn.seq > size);
     }
 }

@@ -30,6 +30,7 @@ public final class SimResult {
     final long messagesDelivered;
     final long messagesDropped;
     final long journalEvents;
+    final int snapshots;
     final long finalEpoch;
     final SimStats stats;
     final int nodes;
@@ -61,6 +62,7 @@ public final class SimResult {
         this.messagesDelivered = sim.network().delivered();
         this.messagesDropped = sim.network().dropped();
         this.journalEvents = sim.journal().size();
+        this.snapshots = sim.journal().snapshots();
         this.finalEpoch = sim.lastEpoch();
         this.stats = sim.stats();
         this.nodes = sim.topology().agents();

@@ -44,12 +44,29 @@ class DeterminismTest {
         SimOptions json = SimOptions.defaults();
         SimOptions memory = new SimOptions(json.nodes(), json.schedulers(), json.jobs(), json.allocations(),
                 json.durationMillis(), json.faults(), 1, 1, null, false, json.convergeWithin(), json.fencingWindow(),
-                0, java.util.Set.of(), null, true, false, false, java.util.Set.of());
+                0, java.util.Set.of(), null, true, false, false, java.util.Set.of(), 1000);
         for (long seed : new long[] {3, 11}) {
             SimResult a = run(json, seed);
             SimResult b = run(memory, seed);
             assertTrue(a.stats.singletonsStarted > 1, "seed " + seed + " has a failover");
             assertEquals(a.traceHash(), b.traceHash(), "seed " + seed);
+        }
+    }
+
+    /**
+     * Recovery from the scheduler's snapshots (taken every 7 events here, and read back from
+     * JSON) must take exactly the decisions a full replay takes: the same trace.
+     */
+    @Test
+    void recoveringFromSnapshotsDecidesAsAFullReplay() {
+        SimOptions o = SimOptions.defaults();
+        for (long seed : new long[] {3, 11, 28}) {
+            SimResult full = run(o.withSnapshotEvery(0), seed);
+            SimResult snapshots = run(o.withSnapshotEvery(7), seed);
+            assertEquals(0, full.snapshots);
+            assertTrue(snapshots.snapshots > 10, "seed " + seed + ": " + snapshots.snapshots + " snapshots");
+            assertTrue(full.stats.singletonsStarted > 1, "seed " + seed + " has a failover");
+            assertEquals(full.traceHash(), snapshots.traceHash(), "seed " + seed);
         }
     }
 
