@@ -48,6 +48,8 @@ public final class Journal {
     private final ObjectWriter writer;
     private final ObjectReader reader;
     private long bytes;
+    private int snapshotsTaken;
+    private long snapshotBytes;
 
     public Journal(boolean json) {
         this.json = json;
@@ -58,16 +60,28 @@ public final class Journal {
         this.snapshotReader = mapper.readerFor(StateSnapshot.class);
     }
 
+    /** Snapshots taken so far (older ones are deleted as new ones come). */
     public int snapshots() {
-        return snapshots.size();
+        return snapshotsTaken;
     }
+
+    public long snapshotBytes() {
+        return snapshotBytes;
+    }
+
+    /** Snapshots kept, as the actor's keep-snapshots: older ones are deleted. */
+    static final int KEEP_SNAPSHOTS = 2;
 
     /** Stores a snapshot of the state after the first {@code seq} events, as the snapshot store would. */
     public void saveSnapshot(long seq, StateSnapshot state) {
+        snapshotsTaken++;
+        while (snapshots.size() >= KEEP_SNAPSHOTS) {
+            snapshots.remove(0);
+        }
         if (json) {
             try {
                 String s = snapshotWriter.writeValueAsString(state);
-                bytes += s.length();
+                snapshotBytes += s.length();
                 snapshots.add(new Stored(seq, s));
             } catch (JsonProcessingException ex) {
                 throw new IllegalStateException("scheduler snapshot does not serialise", ex);

@@ -31,6 +31,7 @@ public final class SimResult {
     final long messagesDropped;
     final long journalEvents;
     final int snapshots;
+    final long snapshotBytes;
     final long finalEpoch;
     final SimStats stats;
     final int nodes;
@@ -63,6 +64,7 @@ public final class SimResult {
         this.messagesDropped = sim.network().dropped();
         this.journalEvents = sim.journal().size();
         this.snapshots = sim.journal().snapshots();
+        this.snapshotBytes = sim.journal().snapshotBytes();
         this.finalEpoch = sim.lastEpoch();
         this.stats = sim.stats();
         this.nodes = sim.topology().agents();
