@@ -73,7 +73,7 @@ final class ReportText {
         for (Fault f : r.schedule.faults()) {
             b.append("  ").append(f.format()).append('\n');
         }
-        b.append("\ntrace before the violation (last ").append(v.trace().size()).append(" lines):\n");
+        b.append("\ntrace around the violation (").append(v.trace().size()).append(" lines, the VIOLATION line among them):\n");
         for (String line : v.trace()) {
             b.append("  ").append(line).append('\n');
         }

@@ -68,6 +68,9 @@ public final class Simulation {
     private final long sampleInterval;
     private SchedulerProcess singleton;
     private Checker.Violation violation;
+    private long violationLine;
+    /** Simulated time run on after the first violation, for the trace after it. */
+    static final long AFTER_VIOLATION = 2_000;
     private long lastEpoch;
     private final SimRandom runtimeRnd;
     private final Clock[] clocks;
@@ -86,7 +89,7 @@ public final class Simulation {
         SimRandom runtimeRnd = root.split();
         SimRandom clusterRnd = root.split();
         SimRandom clientRnd = root.split();
-        this.trace = new Trace(loop, 60, traceFile);
+        this.trace = new Trace(loop, 200, traceFile);
         this.topology = new Topology(options.nodes(), options.schedulers());
         this.workload = new Workload(workloadRnd, options.jobs(), options.allocations(), options.nodes());
         this.activeEnd = Math.max(0, options.durationMillis() - options.convergeWithin() - 60_000);
@@ -144,6 +147,7 @@ public final class Simulation {
         every(sampleInterval, this::sample);
         loop.runUntil(options.durationMillis());
         checker.finish();
+        traceAroundViolation();
         return SimResult.of(this);
     }
 
@@ -200,9 +204,19 @@ public final class Simulation {
             violation = v;
             trace.begin().append("VIOLATION ").append(v.invariant()).append(": ").append(v.message());
             trace.end();
+            violationLine = trace.lines();
             if (!options.keepGoing()) {
-                loop.stop();
+                // a little more, so that the report shows the trace around it, then stop
+                loop.after(AFTER_VIOLATION, loop::stop);
             }
+        }
+    }
+
+    /** The trace around the violation: 60 lines before it, up to 20 after. */
+    private void traceAroundViolation() {
+        if (violation != null) {
+            List<String> around = trace.window(violationLine - 60, violationLine + 21);
+            violation = new Checker.Violation(violation.invariant(), violation.at(), violation.message(), around);
         }
     }
 

@@ -80,6 +80,20 @@ public final class Trace {
         return new ArrayList<>(recent);
     }
 
+    /** Of the lines still kept, those numbered [from, to) (line numbers count from 1). */
+    public List<String> window(long from, long to) {
+        List<String> out = new ArrayList<>();
+        long first = lines - recent.size() + 1;
+        long n = first;
+        for (String l : recent) {
+            if (n >= from && n < to) {
+                out.add(l);
+            }
+            n++;
+        }
+        return out;
+    }
+
     /** The hash of every line so far (the digest is cloned, so tracing may go on). */
     public String hash() {
         try {

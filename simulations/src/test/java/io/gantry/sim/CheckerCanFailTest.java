@@ -49,7 +49,7 @@ class CheckerCanFailTest {
         assertTrue(text.contains("seed " + seed), text);
         assertTrue(text.contains("has run on two nodes at once"), text);
         assertTrue(text.contains("fault schedule ("), text);
-        assertTrue(text.contains("trace before the violation"), text);
+        assertTrue(text.contains("trace around the violation"), text);
         assertTrue(text.contains("reproduce: ops/bin/gantry sim --nodes 8 --schedulers 3 --jobs 12 --allocations 36"
                 + " --duration 30m --faults default --seed " + seed + " --unsafe no-fencing"), text);
     }
