@@ -112,6 +112,7 @@ public final class SchedulerCore {
      * snapshot and the events after it, applied with {@link SchedulerState#apply}).
      */
     public Outcome recover(SchedulerState state, Instant now) {
+        state.clearSoftState(); // nothing sent in the new epoch yet
         Decision d = new Decision(state, now);
         d.emit(new SchedulerEvent.EpochStarted(state.epoch() + 1, now));
         for (JobRecord j : state.jobs()) {
@@ -143,6 +144,9 @@ public final class SchedulerCore {
             }
         } else if (command instanceof SchedulerCommand.ReportReconcile c) {
             if (!d.deposed(c.epoch())) {
+                if (c.epoch() == state.epoch()) {
+                    state.reconciled(c.node()); // the answer to this epoch's request: stop asking
+                }
                 for (AllocationStatus s : c.allocations()) {
                     d.report(c.node(), s);
                 }
@@ -289,11 +293,15 @@ public final class SchedulerCore {
             NodeId id = c.node().id();
             emit(new SchedulerEvent.NodeRegistered(c.node(), state.epoch(), now));
             send(id, new NodeRegistered(state.epoch(), id));
-            Set<AllocationId> believed = new LinkedHashSet<>();
+            sendReconcile(id);
+            // Commands sent to the agent's previous process may be lost with it: send what is
+            // still unanswered again now rather than at the next resend (a stop delayed by 30 s
+            // leaves a count = 1 job running twice).
             for (AllocationRecord a : state.allocationsOn(id)) {
-                believed.add(a.id());
+                if (a.stopRequested() || a.state() == AllocationState.PLACED) {
+                    resend(a);
+                }
             }
-            send(id, new ReconcileRequest(state.epoch(), id, believed));
             capacityChanged = true;
         }
 
@@ -320,6 +328,13 @@ public final class SchedulerCore {
                 return; // a report about an allocation that is not (or no longer) placed on that node
             }
             AllocationState current = a.state();
+            if (a.stopRequested() && !current.terminal() && !status.state().terminal()
+                    && state.lastSent(a.id()).map(t -> t.isBefore(now)).orElse(true)
+                    && a.stopRequestedAt().orElseThrow().isBefore(now)) {
+                // still running although asked to stop: the stop was lost (e.g. with an agent
+                // process that restarted), so ask again now, not after the resend interval
+                resend(a);
+            }
             if (current.terminal()) {
                 if (!status.state().terminal()) {
                     // e.g. marked lost when its node went down, then the node came back with it running
@@ -349,15 +364,27 @@ public final class SchedulerCore {
                     state.allocation(e.getKey()).ifPresent(a -> touched.add(a.jobId()));
                 }
             }
-            for (AllocationId id : state.awaitingAgent()) {
+            // Unanswered commands are sent again once per resendAfter (since the last send or the
+            // last change, whichever is later). An allocation still pulling or starting is asked
+            // again too: the agent answers a RunAllocation it already has with its current status,
+            // so a lost "running" report cannot stall a drain or a replacement for good.
+            for (AllocationId id : List.copyOf(state.awaitingAgent())) {
                 AllocationRecord a = state.allocation(id).orElseThrow();
-                NodeId node = a.node().orElseThrow();
-                if (a.stopRequested()) {
-                    if (!a.stopRequestedAt().orElseThrow().plus(config.resendAfter()).isAfter(now)) {
-                        send(node, new StopAllocation(state.epoch(), id, a.stopReason()));
-                    }
-                } else if (!a.allocation().modifiedAt().plus(config.resendAfter()).isAfter(now)) {
-                    sendRun(a);
+                Instant since = a.stopRequested() ? a.stopRequestedAt().orElseThrow() : a.allocation().modifiedAt();
+                Instant last = state.lastSent(id).filter(t -> t.isAfter(since)).orElse(since);
+                if (!last.plus(config.resendAfter()).isAfter(now)) {
+                    resend(a);
+                }
+            }
+            state.forgetAnswered();
+            // A lost ReconcileRequest (or its lost answer) would leave what became of the node's
+            // allocations unknown: ask again until the node answers or goes down.
+            for (Map.Entry<NodeId, Instant> e : List.copyOf(state.reconcileAwaited().entrySet())) {
+                Optional<NodeRecord> n = state.node(e.getKey());
+                if (n.isEmpty() || n.get().status() == NodeStatus.DOWN) {
+                    state.reconciled(e.getKey());
+                } else if (!e.getValue().plus(config.resendAfter()).isAfter(now)) {
+                    sendReconcile(e.getKey());
                 }
             }
             if (!state.epochStartedAt().plus(config.reregistrationGrace()).isAfter(now)) {
@@ -368,6 +395,25 @@ public final class SchedulerCore {
                     }
                 }
             }
+        }
+
+        /** Sends the allocation's unanswered command (stop or run) again and notes when. */
+        void resend(AllocationRecord a) {
+            if (a.stopRequested()) {
+                send(a.node().orElseThrow(), new StopAllocation(state.epoch(), a.id(), a.stopReason()));
+            } else {
+                sendRun(a);
+            }
+            state.noteSent(a.id(), now);
+        }
+
+        void sendReconcile(NodeId id) {
+            Set<AllocationId> believed = new LinkedHashSet<>();
+            for (AllocationRecord a : state.allocationsOn(id)) {
+                believed.add(a.id());
+            }
+            send(id, new ReconcileRequest(state.epoch(), id, believed));
+            state.awaitReconcile(id, now);
         }
 
         void sendRun(AllocationRecord a) {

@@ -61,7 +61,8 @@ class StateSnapshotTest {
         StateSnapshot s = new SchedulerHarness().state().toSnapshot();
         StateSnapshot future = new StateSnapshot(99, s.epoch(), s.epochStartedAt(), s.eventsApplied(),
                 s.allocationsCreated(), s.plansApplied(), s.jobs(), s.allocations(), s.nodes(), s.activeByNode(),
-                s.imageLayers(), s.blockedJobs(), s.dueReschedules(), s.awaitingAgent());
+                s.imageLayers(), s.blockedJobs(), s.dueReschedules(), s.awaitingAgent(), s.lastSent(),
+                s.reconcileAwaited());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SchedulerState.restore(future));
         assertTrue(e.getMessage().contains("format 99"), e.getMessage());
     }
