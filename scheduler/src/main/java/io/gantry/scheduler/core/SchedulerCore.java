@@ -53,7 +53,9 @@ import java.util.TreeSet;
  *             successfully, or failed and its reschedule delay has not passed (the delay doubles
  *             with each failure in the chain, up to a cap);</li>
  *         <li>an allocation of an outdated job version is stopped and replaced in the same plan
- *             (stop-first, like a destructive update in Nomad); one on a draining node gets a
+ *             (stop-first, like a destructive update in Nomad) — for a count = 1 job only once the
+ *             old one is reported stopped, or its stop timeout plus one resend interval has
+ *             passed, so that a single instance does not run twice; one on a draining node gets a
  *             replacement first and is stopped once the replacement runs;</li>
  *         <li>indexes beyond the count are stopped (scale down removes the highest first), and
  *             a stopped job stops everything.</li>
@@ -64,6 +66,14 @@ import java.util.TreeSet;
  *   <li>Effects: persist the events, then send RunAllocation / StopAllocation (stamped with the
  *       epoch) to the nodes, reply, and ask for a wake-up when a reschedule falls due.</li>
  * </ol>
+ *
+ * <h2>Lost messages</h2>
+ * Any command or report may be lost. At each tick, a command still unanswered after
+ * {@link SchedulerConfig#resendAfter()} (since it was last sent) is sent again: RunAllocation for
+ * an allocation placed, pulling or starting (the agent answers one it already has with its
+ * status), StopAllocation for one asked to stop, and the ReconcileRequest of a registration until
+ * the node answers. A stop is re-sent at once when the node registers again (its agent process may
+ * have lost it) or reports the allocation still running.
  *
  * <p><b>Contract with the shell:</b> {@link #handle} changes the state it is given (through
  * {@link SchedulerState#apply} only) and returns the events it applied; the shell persists those
@@ -375,6 +385,11 @@ public final class SchedulerCore {
                 if (!last.plus(config.resendAfter()).isAfter(now)) {
                     resend(a);
                 }
+                if (a.stopRequested() && a.replacedBy().isEmpty()) {
+                    // a single instance waiting for this stop (vacant()) may be due to start now
+                    state.job(a.jobId()).filter(j -> !j.stopped() && stopFirst(j) && a.index() < j.spec().count()
+                            && !stopDeadline(j, a).isAfter(now)).ifPresent(j -> touched.add(j.id()));
+                }
             }
             state.forgetAnswered();
             // A lost ReconcileRequest (or its lost answer) would leave what became of the node's
@@ -579,6 +594,15 @@ public final class SchedulerCore {
                 create(job, index, null, 0, created);
                 return;
             }
+            if (stopFirst(job) && last.stopRequested() && !last.state().terminal()) {
+                // A single instance: its replacement starts once the old one has stopped, or when
+                // it should have (its stop timeout, plus one resend of a lost stop), not beside it.
+                Instant deadline = stopDeadline(job, last);
+                if (deadline.isAfter(now)) {
+                    wakeUps.add(deadline);
+                    return;
+                }
+            }
             boolean current = last.allocation().jobVersion() >= job.replaceVersion();
             if (last.state() == AllocationState.EXITED && current && !last.stopRequested()) {
                 return; // ran to completion: nothing to do for this index
@@ -616,8 +640,14 @@ public final class SchedulerCore {
             }
             AllocationRecord keeper = keepers.isEmpty() ? null : keepers.get(0);
             if (keeper == null && movers.isEmpty()) {
-                // every allocation here was outdated: stop-first replacement
-                create(job, index, here.get(here.size() - 1), here.get(here.size() - 1).rescheduleAttempt(), created);
+                // every allocation here was outdated: stop-first replacement, in the same plan
+                // unless the job runs a single instance (then once the old one stopped: vacant())
+                if (!stopFirst(job)) {
+                    create(job, index, here.get(here.size() - 1), here.get(here.size() - 1).rescheduleAttempt(),
+                            created);
+                } else {
+                    wakeUps.add(now.plus(job.spec().stopTimeout()).plus(config.resendAfter()));
+                }
                 return;
             }
             if (movers.isEmpty()) {
@@ -632,6 +662,15 @@ public final class SchedulerCore {
                     stopped.add(new StoppedAllocation(m.id(), "node " + m.node().orElseThrow() + " drained"));
                 }
             }
+        }
+
+        /** A count = 1 job is never meant to run twice: an update waits for the old copy's stop. */
+        private boolean stopFirst(JobRecord job) {
+            return job.spec().count() == 1;
+        }
+
+        private Instant stopDeadline(JobRecord job, AllocationRecord stopping) {
+            return stopping.stopRequestedAt().orElseThrow().plus(job.spec().stopTimeout()).plus(config.resendAfter());
         }
 
         private NewAllocation create(JobRecord job, int index, AllocationRecord previous, int attempt,

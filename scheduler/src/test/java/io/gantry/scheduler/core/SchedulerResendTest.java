@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Commands or answers lost on the way (the simulator's findings 1, 2 and 4): the core asks again,
- * at once when the agent shows it missed a stop, and otherwise once per resend interval.
+ * at once when the agent shows it missed a stop, and otherwise once per resend interval; and an
+ * update of a count = 1 job waits for the old copy's stop (finding 3).
  */
 class SchedulerResendTest {
 
@@ -120,5 +121,39 @@ class SchedulerResendTest {
         assertEquals(1, h.advance(Duration.ofSeconds(5)).sends().size(), "asked again 30 s later");
         h.acknowledgeAll(); // answered
         assertTrue(h.advance(Duration.ofMinutes(2)).sends().isEmpty());
+    }
+
+    @Test
+    void anUpdateOfASingleInstanceStartsTheNewVersionOnlyOnceTheOldOneStopped() {
+        AllocationRecord old = runningOnN1();
+        h.submit(JobSpec.builder("web", "registry.local/web:1").count(1).resources(500, GIB / 2)
+                .env("MODE", "fast").build());
+        assertEquals(List.of(StopAllocation.class), types(h.last(), old.id()));
+        assertTrue(h.last().sends().stream().noneMatch(s -> s.command() instanceof RunAllocation),
+                "nothing new starts beside the old copy");
+        h.acknowledgeAll(); // stopped → the new version is placed and runs
+        assertEquals(AllocationState.STOPPED, h.state().allocation(old.id()).orElseThrow().state());
+        assertEquals(1, h.live("web").size());
+        assertEquals(AllocationState.RUNNING, h.live("web").get(0).state());
+        assertEquals(2, h.live("web").get(0).allocation().jobVersion());
+    }
+
+    @Test
+    void anUpdateOfASingleInstanceWhoseStopIsNeverAnsweredStartsAfterTheStopDeadline() {
+        AllocationRecord old = runningOnN1();
+        JobSpec updated = JobSpec.builder("web", "registry.local/web:1").count(1).resources(500, GIB / 2)
+                .env("MODE", "fast").build();
+        h.submit(updated);
+        h.dropOutbox(); // the stop is lost, and so is every resend
+        Duration deadline = updated.stopTimeout().plus(h.core().config().resendAfter());
+        Duration step = Duration.ofSeconds(5);
+        for (Duration t = step; t.compareTo(deadline) < 0; t = t.plus(step)) {
+            h.advance(step);
+            h.dropOutbox();
+            assertTrue(h.live("web").isEmpty(), "still waiting at " + t);
+        }
+        h.advance(step); // 40 s: the deadline
+        assertEquals(1, h.live("web").size(), "started after the deadline");
+        assertEquals(2, h.live("web").get(0).allocation().jobVersion());
     }
 }
