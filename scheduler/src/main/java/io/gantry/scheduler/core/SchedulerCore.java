@@ -304,11 +304,13 @@ public final class SchedulerCore {
             emit(new SchedulerEvent.NodeRegistered(c.node(), state.epoch(), now));
             send(id, new NodeRegistered(state.epoch(), id));
             sendReconcile(id);
-            // Commands sent to the agent's previous process may be lost with it: send what is
-            // still unanswered again now rather than at the next resend (a stop delayed by 30 s
-            // leaves a count = 1 job running twice).
+            // A stop sent to the agent's previous process may be lost with it: send it again now
+            // rather than at the next resend (a stop delayed by 30 s leaves a count = 1 job
+            // running twice). Not a RunAllocation: the reconcile answer tells whether the agent
+            // has it, and one that reached the agent after the request could start beside its
+            // replacement.
             for (AllocationRecord a : state.allocationsOn(id)) {
-                if (a.stopRequested() || a.state() == AllocationState.PLACED) {
+                if (a.stopRequested()) {
                     resend(a);
                 }
             }
