@@ -13,10 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 30 simulated minutes, the seed's default faults) keep every invariant.
  *
  * <p>The single-instance check here allows the overlap the scheduler core guarantees today,
- * {@link #CORE_FENCING_WINDOW}: a StopAllocation that is lost (an agent restarting, a lossy
- * link) is re-sent only after the core's resendAfter of 30 s, and the stop itself may take the
- * job's stop timeout of 10 s. The stricter default of {@code gantry sim} (20 s) catches that;
- * simulations/README.md lists those findings with the seeds that reproduce them.
+ * {@link #CORE_FENCING_WINDOW}: a StopAllocation (or the replacement's "running" report) lost on a
+ * lossy link during a drain or scale-down is re-sent only after the core's resendAfter of 30 s, and
+ * the stop itself may take the job's stop timeout of 10 s. (A stop lost with a restarting agent
+ * is re-sent at once when it registers again, and an update of a count = 1 job waits for the old
+ * copy's stop.) The stricter default of {@code gantry sim} (20 s) catches the rest;
+ * simulations/README.md lists those findings.
  */
 class SimulationSweepTest {
 
