@@ -382,7 +382,13 @@ public final class SchedulerCore {
             // so a lost "running" report cannot stall a drain or a replacement for good.
             for (AllocationId id : List.copyOf(state.awaitingAgent())) {
                 AllocationRecord a = state.allocation(id).orElseThrow();
-                Instant since = a.stopRequested() ? a.stopRequestedAt().orElseThrow() : a.allocation().modifiedAt();
+                Instant changed = a.stopRequested() ? a.stopRequestedAt().orElseThrow()
+                        : a.allocation().modifiedAt();
+                if (changed.isAfter(now) && state.lastSent(id).isEmpty()) {
+                    // stamped by an agent clock ahead of ours: time the resend from now instead
+                    state.noteSent(id, now);
+                }
+                Instant since = changed.isAfter(now) ? state.lastSent(id).orElseThrow() : changed;
                 Instant last = state.lastSent(id).filter(t -> t.isAfter(since)).orElse(since);
                 if (!last.plus(config.resendAfter()).isAfter(now)) {
                     resend(a);

@@ -156,4 +156,20 @@ class SchedulerResendTest {
         assertEquals(1, h.live("web").size(), "started after the deadline");
         assertEquals(2, h.live("web").get(0).allocation().jobVersion());
     }
+
+    @Test
+    void aStartingReportStampedByAClockAheadStillGetsAskedAgain() {
+        AllocationRecord old = runningOnN1();
+        h.drain("n1");
+        AllocationRecord replacement = h.inState("web", AllocationState.PLACED).get(0);
+        h.dropOutbox();
+        h.handle(new SchedulerCommand.ReportAllocation(io.gantry.protocol.node.NodeId.of("n2"), h.state().epoch(),
+                io.gantry.protocol.allocation.AllocationStatus.of(replacement.id(), AllocationState.STARTING, "",
+                        h.now().plus(Duration.ofHours(1))))); // n2's clock is an hour ahead
+        h.advance(Duration.ofSeconds(5));
+        assertTrue(types(h.advance(Duration.ofSeconds(25)), replacement.id()).isEmpty());
+        assertEquals(List.of(RunAllocation.class), types(h.advance(Duration.ofSeconds(5)), replacement.id()),
+                "30 s after the scheduler first saw it waiting, not an hour");
+        assertEquals(AllocationState.RUNNING, h.state().allocation(old.id()).orElseThrow().state());
+    }
 }
