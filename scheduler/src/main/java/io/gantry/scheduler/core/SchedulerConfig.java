@@ -11,8 +11,9 @@ import java.util.Objects;
  * @param rescheduleDelay     delay before the first replacement of a failed allocation; doubled
  *                            for each further failure in the same chain
  * @param maxRescheduleDelay  the cap of that growth
- * @param resendAfter         a RunAllocation not acknowledged (or a StopAllocation not obeyed) for
- *                            this long is sent again at the next tick
+ * @param resendAfter         a RunAllocation not answered with "running" (or a StopAllocation not
+ *                            obeyed, or a ReconcileRequest not answered) for this long since it was
+ *                            last sent is sent again at the next tick, and then once per interval
  * @param reregistrationGrace after a failover, a node that has not registered again within this
  *                            time is taken as down and its allocations replaced
  */

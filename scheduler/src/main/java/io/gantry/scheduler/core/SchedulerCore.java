@@ -53,7 +53,9 @@ import java.util.TreeSet;
  *             successfully, or failed and its reschedule delay has not passed (the delay doubles
  *             with each failure in the chain, up to a cap);</li>
  *         <li>an allocation of an outdated job version is stopped and replaced in the same plan
- *             (stop-first, like a destructive update in Nomad); one on a draining node gets a
+ *             (stop-first, like a destructive update in Nomad) — for a count = 1 job only once the
+ *             old one is reported stopped, or its stop timeout plus one resend interval has
+ *             passed, so that a single instance does not run twice; one on a draining node gets a
  *             replacement first and is stopped once the replacement runs;</li>
  *         <li>indexes beyond the count are stopped (scale down removes the highest first), and
  *             a stopped job stops everything.</li>
@@ -64,6 +66,14 @@ import java.util.TreeSet;
  *   <li>Effects: persist the events, then send RunAllocation / StopAllocation (stamped with the
  *       epoch) to the nodes, reply, and ask for a wake-up when a reschedule falls due.</li>
  * </ol>
+ *
+ * <h2>Lost messages</h2>
+ * Any command or report may be lost. At each tick, a command still unanswered after
+ * {@link SchedulerConfig#resendAfter()} (since it was last sent) is sent again: RunAllocation for
+ * an allocation placed, pulling or starting (the agent answers one it already has with its
+ * status), StopAllocation for one asked to stop, and the ReconcileRequest of a registration until
+ * the node answers. A stop is re-sent at once when the node registers again (its agent process may
+ * have lost it) or reports the allocation still running.
  *
  * <p><b>Contract with the shell:</b> {@link #handle} changes the state it is given (through
  * {@link SchedulerState#apply} only) and returns the events it applied; the shell persists those
@@ -112,6 +122,7 @@ public final class SchedulerCore {
      * snapshot and the events after it, applied with {@link SchedulerState#apply}).
      */
     public Outcome recover(SchedulerState state, Instant now) {
+        state.clearSoftState(); // nothing sent in the new epoch yet
         Decision d = new Decision(state, now);
         d.emit(new SchedulerEvent.EpochStarted(state.epoch() + 1, now));
         for (JobRecord j : state.jobs()) {
@@ -143,6 +154,9 @@ public final class SchedulerCore {
             }
         } else if (command instanceof SchedulerCommand.ReportReconcile c) {
             if (!d.deposed(c.epoch())) {
+                if (c.epoch() == state.epoch()) {
+                    state.reconciled(c.node()); // the answer to this epoch's request: stop asking
+                }
                 for (AllocationStatus s : c.allocations()) {
                     d.report(c.node(), s);
                 }
@@ -289,11 +303,17 @@ public final class SchedulerCore {
             NodeId id = c.node().id();
             emit(new SchedulerEvent.NodeRegistered(c.node(), state.epoch(), now));
             send(id, new NodeRegistered(state.epoch(), id));
-            Set<AllocationId> believed = new LinkedHashSet<>();
+            sendReconcile(id);
+            // A stop sent to the agent's previous process may be lost with it: send it again now
+            // rather than at the next resend (a stop delayed by 30 s leaves a count = 1 job
+            // running twice). Not a RunAllocation: the reconcile answer tells whether the agent
+            // has it, and one that reached the agent after the request could start beside its
+            // replacement.
             for (AllocationRecord a : state.allocationsOn(id)) {
-                believed.add(a.id());
+                if (a.stopRequested()) {
+                    resend(a);
+                }
             }
-            send(id, new ReconcileRequest(state.epoch(), id, believed));
             capacityChanged = true;
         }
 
@@ -320,6 +340,13 @@ public final class SchedulerCore {
                 return; // a report about an allocation that is not (or no longer) placed on that node
             }
             AllocationState current = a.state();
+            if (a.stopRequested() && !current.terminal() && !status.state().terminal()
+                    && state.lastSent(a.id()).map(t -> t.isBefore(now)).orElse(true)
+                    && a.stopRequestedAt().orElseThrow().isBefore(now)) {
+                // still running although asked to stop: the stop was lost (e.g. with an agent
+                // process that restarted), so ask again now, not after the resend interval
+                resend(a);
+            }
             if (current.terminal()) {
                 if (!status.state().terminal()) {
                     // e.g. marked lost when its node went down, then the node came back with it running
@@ -349,15 +376,38 @@ public final class SchedulerCore {
                     state.allocation(e.getKey()).ifPresent(a -> touched.add(a.jobId()));
                 }
             }
-            for (AllocationId id : state.awaitingAgent()) {
+            // Unanswered commands are sent again once per resendAfter (since the last send or the
+            // last change, whichever is later). An allocation still pulling or starting is asked
+            // again too: the agent answers a RunAllocation it already has with its current status,
+            // so a lost "running" report cannot stall a drain or a replacement for good.
+            for (AllocationId id : List.copyOf(state.awaitingAgent())) {
                 AllocationRecord a = state.allocation(id).orElseThrow();
-                NodeId node = a.node().orElseThrow();
-                if (a.stopRequested()) {
-                    if (!a.stopRequestedAt().orElseThrow().plus(config.resendAfter()).isAfter(now)) {
-                        send(node, new StopAllocation(state.epoch(), id, a.stopReason()));
-                    }
-                } else if (!a.allocation().modifiedAt().plus(config.resendAfter()).isAfter(now)) {
-                    sendRun(a);
+                Instant changed = a.stopRequested() ? a.stopRequestedAt().orElseThrow()
+                        : a.allocation().modifiedAt();
+                if (changed.isAfter(now) && state.lastSent(id).isEmpty()) {
+                    // stamped by an agent clock ahead of ours: time the resend from now instead
+                    state.noteSent(id, now);
+                }
+                Instant since = changed.isAfter(now) ? state.lastSent(id).orElseThrow() : changed;
+                Instant last = state.lastSent(id).filter(t -> t.isAfter(since)).orElse(since);
+                if (!last.plus(config.resendAfter()).isAfter(now)) {
+                    resend(a);
+                }
+                if (a.stopRequested() && a.replacedBy().isEmpty()) {
+                    // a single instance waiting for this stop (vacant()) may be due to start now
+                    state.job(a.jobId()).filter(j -> !j.stopped() && stopFirst(j) && a.index() < j.spec().count()
+                            && !stopDeadline(j, a).isAfter(now)).ifPresent(j -> touched.add(j.id()));
+                }
+            }
+            state.forgetAnswered();
+            // A lost ReconcileRequest (or its lost answer) would leave what became of the node's
+            // allocations unknown: ask again until the node answers or goes down.
+            for (Map.Entry<NodeId, Instant> e : List.copyOf(state.reconcileAwaited().entrySet())) {
+                Optional<NodeRecord> n = state.node(e.getKey());
+                if (n.isEmpty() || n.get().status() == NodeStatus.DOWN) {
+                    state.reconciled(e.getKey());
+                } else if (!e.getValue().plus(config.resendAfter()).isAfter(now)) {
+                    sendReconcile(e.getKey());
                 }
             }
             if (!state.epochStartedAt().plus(config.reregistrationGrace()).isAfter(now)) {
@@ -368,6 +418,25 @@ public final class SchedulerCore {
                     }
                 }
             }
+        }
+
+        /** Sends the allocation's unanswered command (stop or run) again and notes when. */
+        void resend(AllocationRecord a) {
+            if (a.stopRequested()) {
+                send(a.node().orElseThrow(), new StopAllocation(state.epoch(), a.id(), a.stopReason()));
+            } else {
+                sendRun(a);
+            }
+            state.noteSent(a.id(), now);
+        }
+
+        void sendReconcile(NodeId id) {
+            Set<AllocationId> believed = new LinkedHashSet<>();
+            for (AllocationRecord a : state.allocationsOn(id)) {
+                believed.add(a.id());
+            }
+            send(id, new ReconcileRequest(state.epoch(), id, believed));
+            state.awaitReconcile(id, now);
         }
 
         void sendRun(AllocationRecord a) {
@@ -533,6 +602,15 @@ public final class SchedulerCore {
                 create(job, index, null, 0, created);
                 return;
             }
+            if (stopFirst(job) && last.stopRequested() && !last.state().terminal()) {
+                // A single instance: its replacement starts once the old one has stopped, or when
+                // it should have (its stop timeout, plus one resend of a lost stop), not beside it.
+                Instant deadline = stopDeadline(job, last);
+                if (deadline.isAfter(now)) {
+                    wakeUps.add(deadline);
+                    return;
+                }
+            }
             boolean current = last.allocation().jobVersion() >= job.replaceVersion();
             if (last.state() == AllocationState.EXITED && current && !last.stopRequested()) {
                 return; // ran to completion: nothing to do for this index
@@ -570,8 +648,14 @@ public final class SchedulerCore {
             }
             AllocationRecord keeper = keepers.isEmpty() ? null : keepers.get(0);
             if (keeper == null && movers.isEmpty()) {
-                // every allocation here was outdated: stop-first replacement
-                create(job, index, here.get(here.size() - 1), here.get(here.size() - 1).rescheduleAttempt(), created);
+                // every allocation here was outdated: stop-first replacement, in the same plan
+                // unless the job runs a single instance (then once the old one stopped: vacant())
+                if (!stopFirst(job)) {
+                    create(job, index, here.get(here.size() - 1), here.get(here.size() - 1).rescheduleAttempt(),
+                            created);
+                } else {
+                    wakeUps.add(now.plus(job.spec().stopTimeout()).plus(config.resendAfter()));
+                }
                 return;
             }
             if (movers.isEmpty()) {
@@ -586,6 +670,15 @@ public final class SchedulerCore {
                     stopped.add(new StoppedAllocation(m.id(), "node " + m.node().orElseThrow() + " drained"));
                 }
             }
+        }
+
+        /** A count = 1 job is never meant to run twice: an update waits for the old copy's stop. */
+        private boolean stopFirst(JobRecord job) {
+            return job.spec().count() == 1;
+        }
+
+        private Instant stopDeadline(JobRecord job, AllocationRecord stopping) {
+            return stopping.stopRequestedAt().orElseThrow().plus(job.spec().stopTimeout()).plus(config.resendAfter());
         }
 
         private NewAllocation create(JobRecord job, int index, AllocationRecord previous, int attempt,

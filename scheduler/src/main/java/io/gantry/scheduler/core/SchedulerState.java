@@ -39,6 +39,12 @@ import java.util.TreeSet;
  * immutable records. Indexes kept beside the maps (allocations per job and per node, pending
  * jobs, due reschedules, commands awaiting an agent) make each decision cost what it touches,
  * not the size of the cluster.
+ *
+ * <p>One exception to "only through apply": the resend timer's bookkeeping (when a command
+ * awaiting an agent's answer was last sent, which nodes owe a ReconcileReport) is soft state that
+ * {@link SchedulerCore} keeps here as it sends. It is not journaled (a resend decides nothing), is
+ * kept in snapshots (so a restored state resends exactly as the original), and is cleared when a
+ * new incarnation recovers: nothing has been sent in the new epoch yet.
  */
 public final class SchedulerState {
 
@@ -61,8 +67,15 @@ public final class SchedulerState {
     private final TreeSet<String> blockedJobs = new TreeSet<>();
     /** Failed allocations waiting for their replacement, with its due time. */
     private final HashMap<AllocationId, Instant> dueReschedules = new HashMap<>();
-    /** Placed allocations not yet acknowledged, and allocations asked to stop that have not. */
+    /**
+     * Placed allocations not yet running (placed, pulling, starting: a lost report must not leave
+     * them there for good), and allocations asked to stop that have not.
+     */
     private final LinkedHashSet<AllocationId> awaitingAgent = new LinkedHashSet<>();
+    /** Soft state: when a command about an awaiting allocation was last sent. */
+    private final HashMap<AllocationId, Instant> lastSent = new HashMap<>();
+    /** Soft state: nodes asked for a ReconcileReport that has not come, with when it was last asked. */
+    private final TreeMap<NodeId, Instant> reconcileAwaited = new TreeMap<>();
 
     public long epoch() {
         return epoch;
@@ -145,6 +158,37 @@ public final class SchedulerState {
 
     Set<AllocationId> awaitingAgent() {
         return Collections.unmodifiableSet(awaitingAgent);
+    }
+
+    Optional<Instant> lastSent(AllocationId id) {
+        return Optional.ofNullable(lastSent.get(id));
+    }
+
+    void noteSent(AllocationId id, Instant at) {
+        lastSent.put(id, at);
+    }
+
+    /** Forgets send times of allocations no longer awaiting an answer. */
+    void forgetAnswered() {
+        lastSent.keySet().removeIf(id -> !awaitingAgent.contains(id));
+    }
+
+    Map<NodeId, Instant> reconcileAwaited() {
+        return Collections.unmodifiableMap(reconcileAwaited);
+    }
+
+    void awaitReconcile(NodeId node, Instant sentAt) {
+        reconcileAwaited.put(node, sentAt);
+    }
+
+    void reconciled(NodeId node) {
+        reconcileAwaited.remove(node);
+    }
+
+    /** A new incarnation has sent nothing yet. */
+    void clearSoftState() {
+        lastSent.clear();
+        reconcileAwaited.clear();
     }
 
     /** The cluster as the placer sees it now: nodes sorted by id, reservations as recorded. */
@@ -318,7 +362,7 @@ public final class SchedulerState {
             nodes.put(node, n.withReserved(n.reserved().plus(next.reserved())));
             activeByNode.computeIfAbsent(node, k -> new LinkedHashSet<>()).add(next.id());
         }
-        boolean waiting = next.state() == AllocationState.PLACED
+        boolean waiting = awaitsStart(next.state())
                 || (next.stopRequested() && !next.state().terminal() && next.state() != AllocationState.PENDING);
         if (waiting) {
             awaitingAgent.add(next.id());
@@ -333,6 +377,11 @@ public final class SchedulerState {
         if (next.stopRequested() || next.replacedBy().isPresent()) {
             dueReschedules.remove(next.id());
         }
+    }
+
+    /** Placed and not yet reported running: the agent owes a report. */
+    static boolean awaitsStart(AllocationState s) {
+        return s == AllocationState.PLACED || s == AllocationState.PULLING || s == AllocationState.STARTING;
     }
 
     private void refreshBlocked(String jobId) {
@@ -410,14 +459,22 @@ public final class SchedulerState {
         activeByNode.forEach((node, ids) -> active.put(node.value(), List.copyOf(ids)));
         List<StateSnapshot.Due> due = new ArrayList<>();
         new TreeMap<>(dueReschedules).forEach((id, at) -> due.add(new StateSnapshot.Due(id, at)));
+        List<StateSnapshot.Sent> sent = new ArrayList<>();
+        new TreeMap<>(lastSent).forEach((id, at) -> sent.add(new StateSnapshot.Sent(id, at)));
+        List<StateSnapshot.Reconcile> reconcile = new ArrayList<>();
+        reconcileAwaited.forEach((node, at) -> reconcile.add(new StateSnapshot.Reconcile(node, at)));
         return new StateSnapshot(StateSnapshot.FORMAT, epoch, epochStartedAt, eventsApplied, allocationsCreated,
                 plansApplied, List.copyOf(jobs.values()), allocs, List.copyOf(nodes.values()), active,
-                imageLayers, List.copyOf(blockedJobs), due, List.copyOf(awaitingAgent));
+                imageLayers, List.copyOf(blockedJobs), due, List.copyOf(awaitingAgent), sent, reconcile);
     }
 
-    /** The state a snapshot was taken of; it continues exactly as the original would have. */
+    /**
+     * The state a snapshot was taken of; it continues exactly as the original would have. A
+     * format 1 snapshot (before pulling and starting allocations awaited an answer) is read too:
+     * those are added to the awaiting ones after the rest, in snapshot order.
+     */
     public static SchedulerState restore(StateSnapshot s) {
-        if (s.format() != StateSnapshot.FORMAT) {
+        if (s.format() != StateSnapshot.FORMAT && s.format() != 1) {
             throw new IllegalArgumentException("scheduler snapshot format " + s.format() + " is not readable by this"
                     + " version (reads format " + StateSnapshot.FORMAT + ")");
         }
@@ -438,6 +495,15 @@ public final class SchedulerState {
         state.blockedJobs.addAll(s.blockedJobs());
         s.dueReschedules().forEach(d -> state.dueReschedules.put(d.allocation(), d.at()));
         state.awaitingAgent.addAll(s.awaitingAgent());
+        if (s.format() == 1) {
+            for (AllocationRecord a : s.allocations()) {
+                if (awaitsStart(a.state())) {
+                    state.awaitingAgent.add(a.id());
+                }
+            }
+        }
+        s.lastSent().forEach(x -> state.lastSent.put(x.allocation(), x.at()));
+        s.reconcileAwaited().forEach(x -> state.reconcileAwaited.put(x.node(), x.at()));
         return state;
     }
 

@@ -373,6 +373,7 @@ class SchedulerCoreTest {
     @Test
     void unacknowledgedCommandsAreSentAgainAtTheNextTick() {
         h.registerNode(node("n1", 4000, 8 * GIB));
+        h.acknowledgeAll(); // the reconcile request is answered
         h.submit(job("web", 1));
         h.dropOutbox(); // RunAllocation lost on the way
         assertTrue(h.advance(Duration.ofSeconds(10)).sends().isEmpty());

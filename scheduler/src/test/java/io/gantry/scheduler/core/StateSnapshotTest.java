@@ -61,9 +61,29 @@ class StateSnapshotTest {
         StateSnapshot s = new SchedulerHarness().state().toSnapshot();
         StateSnapshot future = new StateSnapshot(99, s.epoch(), s.epochStartedAt(), s.eventsApplied(),
                 s.allocationsCreated(), s.plansApplied(), s.jobs(), s.allocations(), s.nodes(), s.activeByNode(),
-                s.imageLayers(), s.blockedJobs(), s.dueReschedules(), s.awaitingAgent());
+                s.imageLayers(), s.blockedJobs(), s.dueReschedules(), s.awaitingAgent(), s.lastSent(),
+                s.reconcileAwaited());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SchedulerState.restore(future));
         assertTrue(e.getMessage().contains("format 99"), e.getMessage());
+    }
+
+    @Test
+    void aFormatOneSnapshotIsReadAndItsStartingAllocationsAwaitTheAgent() throws Exception {
+        SchedulerHarness h = new SchedulerHarness();
+        h.registerNode(node("n1", 4000, 8 * GIB));
+        h.acknowledgeAll();
+        h.submit(JobSpec.builder("web", "registry.local/web:1").count(2).resources(500, GIB / 2).build());
+        List<AllocationRecord> placed = h.inState("web", AllocationState.PLACED);
+        h.report(placed.get(0).id(), AllocationState.STARTING);
+        // As format 1 wrote it: no resend fields, only placed allocations awaiting the agent.
+        com.fasterxml.jackson.databind.node.ObjectNode json = JSON.valueToTree(h.state().toSnapshot());
+        json.put("format", 1);
+        json.remove("lastSent");
+        json.remove("reconcileAwaited");
+        json.putArray("awaitingAgent").add(placed.get(1).id().value());
+        SchedulerState restored = SchedulerState.restore(JSON.treeToValue(json, StateSnapshot.class));
+        assertEquals(h.state().fingerprint(), restored.fingerprint());
+        assertEquals(java.util.Set.of(placed.get(0).id(), placed.get(1).id()), restored.awaitingAgent());
     }
 
     static SchedulerState roundTrip(SchedulerState state) throws Exception {
