@@ -40,6 +40,7 @@ public final class GantryConfig {
         .withFallback(ConfigFactory.defaultReference());
     GantrySettings settings = GantrySettings.from(user.withFallback(base).resolve());
     Config config = derivedPekko(settings).withFallback(user).withFallback(base).resolve();
+    LogFormat.from(config);
     return new Loaded(config, settings);
   }
 
