@@ -1,0 +1,116 @@
+# shellcheck shell=bash
+# ops/lab: the services the lab hosts share, both inside NAME-net on the bridge address:
+# a docker-registry (always) and, with more than one scheduler, a throwaway PostgreSQL
+# cluster for the scheduler journal. Sourced by ops/lab.
+
+registry_url() { echo "http://$LAB_GATEWAY:$LAB_REGISTRY_PORT"; }
+
+start_registry() {
+  command -v docker-registry >/dev/null 2>&1 || die "docker-registry is not installed (apt-get install docker-registry)"
+  local dir="$LAB_DIR/registry"
+  mkdir -p "$dir/data"
+  cat >"$dir/config.yml" <<YAML
+# The lab's registry (ops/lab), reachable from the lab's hosts only.
+version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: $LAB_GATEWAY:$LAB_REGISTRY_PORT
+YAML
+  start_recorded registry "$(net_ns)" "$dir/registry.log" docker-registry serve "$dir/config.yml" >/dev/null
+  local waited=0
+  until http_get "$(net_ns)" "$(registry_url)/v2/" >/dev/null; do
+    live_pid registry >/dev/null || die "the registry exited during start; see $dir/registry.log"
+    [ "$waited" -ge 300 ] && die "the registry did not answer on $(registry_url) within 30 s; see $dir/registry.log"
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+}
+
+# The demo image: busybox in several layers plus a metadata-only one, built and pushed by
+# Gantry's own image code (io.gantry.ops.lab.DemoImage) from inside NAME-net.
+seed_registry() {
+  local cp="$1" java
+  java="$(find_java)"
+  [ -x /bin/busybox ] || { warn "no /bin/busybox (apt-get install busybox-static): the registry stays empty"; return 0; }
+  if ! ip netns exec "$(net_ns)" "$java" -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$cp" \
+      io.gantry.ops.lab.DemoImage --busybox /bin/busybox --work "$LAB_DIR/registry/build" \
+      "$LAB_GATEWAY:$LAB_REGISTRY_PORT/demo:latest" >>"$LAB_DIR/registry/seed.log" 2>&1; then
+    die "could not seed the registry with the demo image; see $LAB_DIR/registry/seed.log"
+  fi
+  rm -rf "$LAB_DIR/registry/build"
+}
+
+pg_bin() {
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && { echo "$d"; return 0; }
+  done
+  d="$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/initdb)")"
+  [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && { echo "$d"; return 0; }
+  return 1
+}
+
+# A fresh PostgreSQL cluster in $LAB_DIR/postgres, run as the postgres user inside NAME-net,
+# listening on the bridge address only; database and role "gantry" with a random password
+# (in $LAB_DIR/postgres/password). Durability settings are off: it lives as long as the lab.
+start_postgres() {
+  local bin dir pw
+  bin="$(pg_bin)" || die "PostgreSQL is not installed (apt-get install postgresql): needed for --schedulers > 1"
+  id postgres >/dev/null 2>&1 || die "no 'postgres' user (apt-get install postgresql)"
+  dir="$LAB_DIR/postgres"
+  mkdir -p "$dir/run"
+  pw="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
+  (umask 077; echo "$pw" >"$dir/password")
+  chown postgres:postgres "$dir" "$dir/run"
+  runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres -E UTF8 --no-instructions \
+    --auth-local=trust --auth-host=scram-sha-256 >"$dir/initdb.log" 2>&1 \
+    || die "initdb failed; see $dir/initdb.log"
+  cat >>"$dir/data/postgresql.conf" <<CONF
+# ops/lab
+listen_addresses = '$LAB_GATEWAY'
+port = $LAB_PG_PORT
+unix_socket_directories = '$dir/run'
+max_connections = 40
+shared_buffers = 32MB
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+  echo "host gantry gantry $LAB_SUBNET_PREFIX.0/24 scram-sha-256" >>"$dir/data/pg_hba.conf"
+  nsenter --net="/run/netns/$(net_ns)" runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start \
+    >"$dir/pg_ctl.log" 2>&1 || die "PostgreSQL did not start; see $dir/postgres.log"
+  local pid
+  pid="$(head -n1 "$dir/data/postmaster.pid")"
+  record "pid postgres $pid $(proc_starttime "$pid")"
+  local psql=("$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$LAB_PG_PORT" -U postgres -d postgres)
+  runuser -u postgres -- "${psql[@]}" -c "CREATE ROLE gantry LOGIN PASSWORD '$pw'" >>"$dir/pg_ctl.log" 2>&1 \
+    && runuser -u postgres -- "${psql[@]}" -c "CREATE DATABASE gantry OWNER gantry" >>"$dir/pg_ctl.log" 2>&1 \
+    || die "could not create the gantry database; see $dir/pg_ctl.log"
+}
+
+# The journal part of a scheduler host's config: the one place that knows the scheduler's
+# journal keys (gantry.journal.*, from the scheduler module's reference.conf).
+journal_conf() {
+  if [ "$LAB_SCHEDULERS" -gt 1 ]; then
+    cat <<CONF
+  # Several scheduler nodes: they share the lab's PostgreSQL journal, so the scheduler
+  # singleton can move between them.
+  journal {
+    kind = postgres
+    postgres {
+      url = "jdbc:postgresql://$LAB_GATEWAY:$LAB_PG_PORT/gantry"
+      user = "gantry"
+      password = "$(cat "$LAB_DIR/postgres/password")"
+    }
+  }
+CONF
+  fi
+}
