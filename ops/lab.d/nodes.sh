@@ -59,8 +59,9 @@ start_host() {
   java="$(find_java)"
   mkdir -p "$dir/data/logs"
   echo "--- $(date -u +%FT%TZ) ops/lab starts host$i" >>"$dir/server.out"
+  # A UTF-8 locale, as bin/gantry sets: layer entries may have non-ASCII names.
   start_recorded "host$i" "$(host_ns "$i")" "$dir/server.out" \
-    "$java" "${LAB_JVM_OPTS[@]}" -cp "$cp" io.gantry.ops.Main server --config "$dir/gantry.conf" >/dev/null
+    env LC_ALL=C.UTF-8 "$java" "${LAB_JVM_OPTS[@]}" -cp "$cp" io.gantry.ops.Main server --config "$dir/gantry.conf" >/dev/null
 }
 
 # host i's /v1/health as "self members unreachable" (e.g. "Up 3 0"), or failure.
