@@ -26,6 +26,13 @@ LAB_MAX_HOSTS=50
 say() { echo "lab: $*"; }
 warn() { echo "lab: $*" >&2; }
 die() { echo "lab: $*" >&2; exit 1; }
+# Dies with the end of LOG shown: a failed `up` removes the lab directory, logs included.
+die_with_log() {
+  local log="$1"; shift
+  echo "lab: $*; the end of $log:" >&2
+  tail -n 20 "$log" 2>/dev/null | sed 's/^/  | /' >&2 || true
+  exit 1
+}
 
 state_file() { echo "$LAB_DIR/lab.state"; }
 record() { echo "$*" >>"$(state_file)"; }
@@ -124,14 +131,14 @@ start_recorded() {
     >>"$log" 2>&1 </dev/null &
   local waited=0
   until [ -s "$pidfile" ]; do
-    [ "$waited" -ge 100 ] && die "could not start $label (see $log)"
+    [ "$waited" -ge 100 ] && die_with_log "$log" "could not start $label"
     sleep 0.05
     waited=$((waited + 1))
   done
   local pid start
   pid="$(cat "$pidfile")"
   rm -f "$pidfile"
-  start="$(proc_starttime "$pid")" || die "$label exited at once (see $log)"
+  start="$(proc_starttime "$pid")" || die_with_log "$log" "$label exited at once"
   record "pid $label $pid $start"
   echo "$pid"
 }

@@ -27,8 +27,8 @@ YAML
   start_recorded registry "$(net_ns)" "$dir/registry.log" docker-registry serve "$dir/config.yml" >/dev/null
   local waited=0
   until http_get "$(net_ns)" "$(registry_url)/v2/" >/dev/null; do
-    live_pid registry >/dev/null || die "the registry exited during start; see $dir/registry.log"
-    [ "$waited" -ge 300 ] && die "the registry did not answer on $(registry_url) within 30 s; see $dir/registry.log"
+    live_pid registry >/dev/null || die_with_log "$dir/registry.log" "the registry exited during start"
+    [ "$waited" -ge 300 ] && die_with_log "$dir/registry.log" "the registry did not answer on $(registry_url) within 30 s"
     sleep 0.1
     waited=$((waited + 1))
   done
@@ -43,7 +43,7 @@ seed_registry() {
   if ! ip netns exec "$(net_ns)" "$java" -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$cp" \
       io.gantry.ops.lab.DemoImage --busybox /bin/busybox --work "$LAB_DIR/registry/build" \
       "$LAB_GATEWAY:$LAB_REGISTRY_PORT/demo:latest" >>"$LAB_DIR/registry/seed.log" 2>&1; then
-    die "could not seed the registry with the demo image; see $LAB_DIR/registry/seed.log"
+    die_with_log "$LAB_DIR/registry/seed.log" "could not seed the registry with the demo image"
   fi
   rm -rf "$LAB_DIR/registry/build"
 }
@@ -72,7 +72,7 @@ start_postgres() {
   chown postgres:postgres "$dir" "$dir/run"
   runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres -E UTF8 --no-instructions \
     --auth-local=trust --auth-host=scram-sha-256 >"$dir/initdb.log" 2>&1 \
-    || die "initdb failed; see $dir/initdb.log"
+    || die_with_log "$dir/initdb.log" "initdb failed"
   cat >>"$dir/data/postgresql.conf" <<CONF
 # ops/lab
 listen_addresses = '$LAB_GATEWAY'
@@ -86,14 +86,14 @@ full_page_writes = off
 CONF
   echo "host gantry gantry $LAB_SUBNET_PREFIX.0/24 scram-sha-256" >>"$dir/data/pg_hba.conf"
   nsenter --net="/run/netns/$(net_ns)" runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start \
-    >"$dir/pg_ctl.log" 2>&1 || die "PostgreSQL did not start; see $dir/postgres.log"
+    >"$dir/pg_ctl.log" 2>&1 || die_with_log "$dir/postgres.log" "PostgreSQL did not start"
   local pid
   pid="$(head -n1 "$dir/data/postmaster.pid")"
   record "pid postgres $pid $(proc_starttime "$pid")"
   local psql=("$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$LAB_PG_PORT" -U postgres -d postgres)
   runuser -u postgres -- "${psql[@]}" -c "CREATE ROLE gantry LOGIN PASSWORD '$pw'" >>"$dir/pg_ctl.log" 2>&1 \
     && runuser -u postgres -- "${psql[@]}" -c "CREATE DATABASE gantry OWNER gantry" >>"$dir/pg_ctl.log" 2>&1 \
-    || die "could not create the gantry database; see $dir/pg_ctl.log"
+    || die_with_log "$dir/pg_ctl.log" "could not create the gantry database"
 }
 
 # The journal part of a scheduler host's config: the one place that knows the scheduler's
