@@ -147,8 +147,22 @@ class LabClusterTest {
       }
     }
     assertTrue(recordedPids.size() >= HOSTS + 1, "the state file recorded the nodes and the registry");
-
-    lab.run(Duration.ofMinutes(2), "down").ok("down");
+    // What an agent leaves behind: a mount under its data dir (a container's rootfs) and a
+    // process in its namespace (a container's shim) that the lab did not start itself.
+    Path merged = lab.dir().resolve("hosts/2/data/containers/c1/merged");
+    Files.createDirectories(merged);
+    LabCommand.host("mount", "-t", "tmpfs", "-o", "size=1m", "lab-test", merged.toString());
+    Process stray = new ProcessBuilder("setsid", "ip", "netns", "exec", lab.name() + "-2", "sleep", "600")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      lab.run(Duration.ofMinutes(2), "down").ok("down");
+      assertTrue(stray.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the process in the lab's namespace ended");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } finally {
+      stray.destroyForcibly();
+    }
 
     String namespaces = LabCommand.host("ip", "netns", "list");
     assertFalse(namespaces.contains(lab.name() + "-"), "no lab namespace left:\n" + namespaces);
