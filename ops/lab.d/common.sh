@@ -12,6 +12,7 @@
 #                                  /proc/PID/stat) tells it apart from a later process
 #                                  that got the same pid, so `down` never signals a stranger
 #   host INDEX ADDRESS ROLES       a lab host
+#   cgroup-parent NAME             the cgroup a host's agent puts its containers under
 # `down` reads it backwards and undoes each line; nothing else is ever touched.
 
 LAB_SUBNET_PREFIX="10.213.0"           # the lab's private /24; nothing else on the machine uses it

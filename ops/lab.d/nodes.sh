@@ -32,6 +32,7 @@ write_host_config() {
   roles="$(host_roles "$i")"
   mkdir -p "$dir/data"
   record "host $i $(host_ip "$i") $roles"
+  record "cgroup-parent $LAB_NAME-host$i"
   cat >"$dir/gantry.conf" <<CONF
 # host$i of lab $LAB_NAME (written by ops/lab up)
 gantry {
@@ -49,6 +50,16 @@ gantry {
     seed-nodes = $(seed_nodes_conf)
   }
 $( [[ "$roles" == *scheduler* ]] && journal_conf )
+  # All lab hosts share this machine: each agent gets its own node id (the default is the
+  # machine's host name) and its own cgroup parent (so no agent sweeps another's
+  # containers), reaches the lab's registry over plain HTTP, and offers a share of the
+  # machine rather than all of it.
+  agent {
+    node-id = "host$i"
+    cgroup-parent = "$LAB_NAME-host$i"
+    insecure-registries = ["$LAB_GATEWAY:$LAB_REGISTRY_PORT"]
+    capacity { cpu = ${GANTRY_LAB_HOST_CPU:-1000}, memory = ${GANTRY_LAB_HOST_MEMORY:-2 GiB} }
+  }
 }
 CONF
 }
