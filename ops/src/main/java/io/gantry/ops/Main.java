@@ -13,6 +13,11 @@ public final class Main {
   public static CommandGroup commands() {
     CommandGroup gantry = new CommandGroup("gantry", "Gantry: a container scheduler and node agent on Apache Pekko.");
     gantry.add(new ServerCommand());
+    gantry.add(new RunCommand());
+    gantry.add(JobCommands.group());
+    gantry.add(AllocCommands.group());
+    gantry.add(NodeCommands.group());
+    gantry.add(new EventsCommand());
     gantry.add(new HealthCommand());
     gantry.add(new VersionCommand());
     return gantry;

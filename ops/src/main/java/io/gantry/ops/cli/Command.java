@@ -32,11 +32,16 @@ public interface Command {
     return 0;
   }
 
+  /** True for a command whose positionals include a command line of its own: options end at the first. */
+  default boolean optionsBeforePositionals() {
+    return false;
+  }
+
   int run(ParsedArgs args, CliContext ctx) throws Exception;
 
   /** Parses {@code args} against {@link #options()} and runs; {@code path} is e.g. "gantry server". */
   default int execute(String path, List<String> args, CliContext ctx) throws Exception {
-    ParsedArgs parsed = ParsedArgs.parse(args, options());
+    ParsedArgs parsed = ParsedArgs.parse(args, options(), optionsBeforePositionals());
     if (parsed.flag("help")) {
       ctx.out().print(Usage.of(path, this));
       return 0;

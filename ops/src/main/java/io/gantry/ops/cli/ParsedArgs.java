@@ -9,15 +9,17 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A command line split by a command's {@link OptionSpec}s: option values (the last one wins
- * when an option is repeated), flags and positional arguments. {@code --} ends the options.
+ * A command line split by a command's {@link OptionSpec}s: option values ({@link #value} is the
+ * last one when an option is repeated, {@link #values} all of them), flags and positional
+ * arguments. {@code --} ends the options; so does the first positional for a command that runs
+ * a command line of its own ({@code gantry run IMAGE ls -l}: {@code -l} is ls's).
  */
 public final class ParsedArgs {
-  private final Map<String, String> values;
+  private final Map<String, List<String>> values;
   private final Set<String> flags;
   private final List<String> positionals;
 
-  private ParsedArgs(Map<String, String> values, Set<String> flags, List<String> positionals) {
+  private ParsedArgs(Map<String, List<String>> values, Set<String> flags, List<String> positionals) {
     this.values = values;
     this.flags = flags;
     this.positionals = positionals;
@@ -25,9 +27,21 @@ public final class ParsedArgs {
 
   /** {@code --help}/{@code -h} is accepted by every command and reported as the flag "help". */
   public static ParsedArgs parse(List<String> args, List<OptionSpec> specs) throws UsageException {
+    return parse(args, specs, false);
+  }
+
+  /** @param optionsFirst the first positional ends the options (the rest are positionals) */
+  public static ParsedArgs parse(List<String> args, List<OptionSpec> specs, boolean optionsFirst)
+      throws UsageException {
     Map<String, OptionSpec> byName = new LinkedHashMap<>();
-    specs.forEach(s -> byName.put(s.name(), s));
-    Map<String, String> values = new LinkedHashMap<>();
+    Map<String, OptionSpec> byShort = new LinkedHashMap<>();
+    specs.forEach(s -> {
+      byName.put(s.name(), s);
+      if (s.shortName() != null) {
+        byShort.put(s.shortName(), s);
+      }
+    });
+    Map<String, List<String>> values = new LinkedHashMap<>();
     Set<String> flags = new HashSet<>();
     List<String> positionals = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
@@ -41,11 +55,26 @@ public final class ParsedArgs {
         continue;
       }
       if (!arg.startsWith("-") || arg.equals("-")) {
+        if (optionsFirst) {
+          positionals.addAll(args.subList(i, args.size()));
+          break;
+        }
         positionals.add(arg);
         continue;
       }
       if (!arg.startsWith("--")) {
-        throw new UsageException("unknown option " + arg + " (options are spelled --name)");
+        OptionSpec spec = arg.length() == 2 ? byShort.get(arg.substring(1)) : null;
+        if (spec == null) {
+          throw new UsageException("unknown option " + arg + " (options are spelled --name)");
+        }
+        if (!spec.takesValue()) {
+          flags.add(spec.name());
+        } else if (i + 1 < args.size()) {
+          values.computeIfAbsent(spec.name(), k -> new ArrayList<>()).add(args.get(++i));
+        } else {
+          throw new UsageException("option " + arg + " needs a value (" + spec.valueName() + ")");
+        }
+        continue;
       }
       int eq = arg.indexOf('=');
       String name = arg.substring(2, eq < 0 ? arg.length() : eq);
@@ -59,9 +88,9 @@ public final class ParsedArgs {
         }
         flags.add(name);
       } else if (eq >= 0) {
-        values.put(name, arg.substring(eq + 1));
+        values.computeIfAbsent(name, k -> new ArrayList<>()).add(arg.substring(eq + 1));
       } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
-        values.put(name, args.get(++i));
+        values.computeIfAbsent(name, k -> new ArrayList<>()).add(args.get(++i));
       } else {
         throw new UsageException("option --" + name + " needs a value (" + spec.valueName() + ")");
       }
@@ -70,7 +99,13 @@ public final class ParsedArgs {
   }
 
   public Optional<String> value(String name) {
-    return Optional.ofNullable(values.get(name));
+    List<String> all = values.get(name);
+    return all == null ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+  }
+
+  /** Every value given for a repeatable option, in order. */
+  public List<String> values(String name) {
+    return List.copyOf(values.getOrDefault(name, List.of()));
   }
 
   public boolean flag(String name) {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import io.gantry.scheduler.persistence.JournalSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -13,7 +14,8 @@ import java.util.Map;
  * Builds a node's config. Precedence, highest first:
  * <ol>
  *   <li>the Pekko settings Gantry derives from {@code gantry.*} (cluster roles, remoting
- *       address, seed nodes, HTTP limits), so that {@code gantry.*} is the one place to set them;</li>
+ *       address, seed nodes, Split Brain Resolver timing, HTTP limits, the scheduler journal's
+ *       persistence plugins), so that {@code gantry.*} is the one place to set them;</li>
  *   <li>command-line flags;</li>
  *   <li>JVM system properties ({@code -Dgantry.http.port=...} through GANTRY_JAVA_OPTS);</li>
  *   <li>the {@code --config FILE} (HOCON);</li>
@@ -38,8 +40,9 @@ public final class GantryConfig {
     Config base = ConfigFactory.parseResources(GantryConfig.class, "/io/gantry/ops/pekko-defaults.conf",
         ConfigParseOptions.defaults().setAllowMissing(false))
         .withFallback(ConfigFactory.defaultReference());
-    GantrySettings settings = GantrySettings.from(user.withFallback(base).resolve());
-    Config config = derivedPekko(settings).withFallback(user).withFallback(base).resolve();
+    Config resolved = user.withFallback(base).resolve();
+    GantrySettings settings = GantrySettings.from(resolved);
+    Config config = derivedPekko(settings, resolved).withFallback(user).withFallback(base).resolve();
     LogFormat.from(config);
     return new Loaded(config, settings);
   }
@@ -51,14 +54,21 @@ public final class GantryConfig {
     return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
   }
 
-  static Config derivedPekko(GantrySettings s) {
+  static Config derivedPekko(GantrySettings s, Config resolved) {
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("pekko.cluster.split-brain-resolver.stable-after", s.downingStableAfter().toMillis() + "ms");
+    m.put("pekko.cluster.failure-detector.acceptable-heartbeat-pause", s.heartbeatPause().toMillis() + "ms");
     m.put("pekko.cluster.roles", s.roles());
     m.put("pekko.cluster.seed-nodes", s.seedNodes());
     m.put("pekko.remote.artery.canonical.hostname", s.cluster().host());
     m.put("pekko.remote.artery.canonical.port", s.cluster().port());
     m.put("pekko.http.server.request-timeout", s.requestTimeout().toMillis() + "ms");
     m.put("pekko.http.server.parsing.max-content-length", s.maxRequestBytes());
-    return ConfigFactory.parseMap(m, "derived from gantry.*");
+    Config derived = ConfigFactory.parseMap(m, "derived from gantry.*");
+    if (s.roles().contains("scheduler")) {
+      // The persistence plugins read their settings when the ActorSystem starts them.
+      derived = derived.withFallback(JournalSettings.from(resolved, s.dataDir()).pekkoConfig());
+    }
+    return derived;
   }
 }

@@ -2,6 +2,8 @@ package io.gantry.ops.server;
 
 import ch.qos.logback.classic.LoggerContext;
 import io.gantry.ops.GantryVersion;
+import io.gantry.scheduler.actor.SchedulerSettings;
+import io.gantry.scheduler.actor.SchedulerSingleton;
 import io.gantry.scheduler.api.ApiModule;
 import io.gantry.scheduler.api.ApiRoutes;
 import io.gantry.scheduler.api.HealthModule;
@@ -11,10 +13,13 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -23,6 +28,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
@@ -38,8 +44,11 @@ import org.slf4j.LoggerFactory;
  * One running Gantry node: its ActorSystem (named "gantry", a cluster member with the
  * node's roles) and its REST API.
  *
- * <p>Start order: data directory → log file → token → ActorSystem and cluster join → HTTP
- * bind. Anything that fails undoes what was started before it. Shutdown is Pekko's
+ * <p>Start order: data directory → log file → token → each role prepares (the scheduler role:
+ * the journal's tables) → ActorSystem and cluster join → the scheduler singleton's proxy (on
+ * every node) → each role starts ({@link NodeRole}: the scheduler role adds the jobs API) →
+ * HTTP bind. Anything that fails undoes what was
+ * started before it. Shutdown is Pekko's
  * coordinated shutdown, which unbinds HTTP first (in-flight requests get
  * {@code gantry.http.shutdown-deadline} to finish), then leaves the cluster, then stops
  * the actors. A node with no seed nodes joins itself: an all-in-one node is a one-member
@@ -62,18 +71,33 @@ public final class GantryServer implements AutoCloseable {
   private final String token;
   private final Optional<Path> tokenFile;
   private final ApiRoutes api;
+  private final ActorRef<Object> scheduler;
 
   private GantryServer(GantrySettings settings, ActorSystem<Void> system, ServerBinding binding, String token,
-                       Optional<Path> tokenFile, ApiRoutes api) {
+                       Optional<Path> tokenFile, ApiRoutes api, ActorRef<Object> scheduler) {
     this.settings = settings;
     this.system = system;
     this.binding = binding;
     this.token = token;
     this.tokenFile = tokenFile;
     this.api = api;
+    this.scheduler = scheduler;
+  }
+
+  /**
+   * The roles this build can run. The agent role is the node agent's; until it is wired in
+   * here, a node with that role runs no containers (and says so at start).
+   */
+  public static Map<String, NodeRole> standardRoles() {
+    return Map.of("scheduler", new SchedulerRole(Optional.empty()));
   }
 
   public static GantryServer start(GantryConfig.Loaded loaded) throws ServerStartException {
+    return start(loaded, standardRoles());
+  }
+
+  public static GantryServer start(GantryConfig.Loaded loaded, Map<String, NodeRole> roles)
+      throws ServerStartException {
     GantrySettings s = loaded.settings();
     Instant started = Instant.now();
     try {
@@ -110,6 +134,12 @@ public final class GantryServer implements AutoCloseable {
         }
       }
 
+      for (String role : s.roles()) {
+        NodeRole r = roles.get(role);
+        if (r != null) {
+          r.prepare(s, loaded.config());
+        }
+      }
       try {
         system = ActorSystem.create(Behaviors.empty(), "gantry", loaded.config());
       } catch (RuntimeException e) {
@@ -121,9 +151,24 @@ public final class GantryServer implements AutoCloseable {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
 
+      // Every node has the proxy: agents register through it, REST calls ask through it.
+      ActorRef<Object> scheduler = SchedulerSingleton.init(system, SchedulerSettings.from(loaded.config()),
+          Clock.systemUTC());
+      NodeContext context = new NodeContext(system, s, loaded.config(), scheduler);
+
       String version = GantryVersion.current().versionOrDev();
       ActorSystem<Void> sys = system;
-      List<ApiModule> modules = List.of(new HealthModule(() -> health(sys, s, version, started)));
+      List<ApiModule> modules = new ArrayList<>();
+      modules.add(new HealthModule(() -> health(sys, s, version, started)));
+      for (String role : s.roles()) {
+        NodeRole r = roles.get(role);
+        if (r == null) {
+          log.warn("role '{}' is not wired into this build yet: this node runs no containers, and jobs stay"
+              + " pending until an agent registers", role);
+          continue;
+        }
+        modules.addAll(r.start(context));
+      }
       ApiRoutes api = ApiRoutes.compose(new ApiRoutes.Settings(token, s.maxRequestBytes(), version), modules);
 
       ServerBinding binding;
@@ -140,7 +185,7 @@ public final class GantryServer implements AutoCloseable {
       }
       log.info("node {} with roles {} serves HTTP on {}", cluster.selfMember().address(), s.roles(),
           binding.localAddress());
-      return new GantryServer(s, system, binding, token, tokenFile, api);
+      return new GantryServer(s, system, binding, token, tokenFile, api, scheduler);
     } catch (ServerStartException | RuntimeException e) {
       if (system != null) {
         system.terminate();
@@ -179,6 +224,11 @@ public final class GantryServer implements AutoCloseable {
 
   public ApiRoutes api() {
     return api;
+  }
+
+  /** The proxy to the scheduler singleton (on every node, whatever its roles). */
+  public ActorRef<Object> scheduler() {
+    return scheduler;
   }
 
   public InetSocketAddress httpAddress() {

@@ -10,12 +10,15 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The {@code gantry { ... }} section of a node's config, read and checked once at start.
+ * The {@code gantry { ... }} section of a node's config, read and checked once at start
+ * (the scheduler's own sections, {@code gantry.scheduler} and {@code gantry.journal}, are read
+ * by the scheduler module).
  * Invalid values fail with the config path and where the value came from.
  */
 public record GantrySettings(Path dataDir, List<String> roles, HostPort http, Optional<String> token,
                              Duration requestTimeout, long maxRequestBytes, Duration httpShutdownDeadline,
-                             HostPort cluster, List<String> seedNodes, boolean logToFile) {
+                             HostPort cluster, List<String> seedNodes, Duration downingStableAfter,
+                             Duration heartbeatPause, boolean logToFile) {
   public static final Set<String> KNOWN_ROLES = Set.of("scheduler", "agent");
 
   public static GantrySettings from(Config config) {
@@ -32,6 +35,8 @@ public record GantrySettings(Path dataDir, List<String> roles, HostPort http, Op
         positive(g, "http.shutdown-deadline"),
         hostPort(g, "cluster"),
         List.copyOf(g.getStringList("cluster.seed-nodes")),
+        positive(g, "cluster.downing-stable-after"),
+        positive(g, "cluster.heartbeat-pause"),
         g.getBoolean("logs.file"));
   }
 

@@ -107,6 +107,14 @@ class CliTest {
     assertEquals("later", ParsedArgs.parse(List.of("--addr", "first", "--addr", "later"), specs).value("addr").orElseThrow());
     assertThrows(UsageException.class, () -> ParsedArgs.parse(List.of("--json=yes"), specs));
     assertFalse(ParsedArgs.parse(List.of(), specs).flag("help"));
+
+    List<OptionSpec> run = List.of(OptionSpec.value("env", "KEY=VALUE", "e").withShort("e"), OptionSpec.flag("json", "j"));
+    ParsedArgs r = ParsedArgs.parse(List.of("-e", "A=1", "--env", "B=2", "image", "ls", "-l", "--json"), run, true);
+    assertEquals(List.of("A=1", "B=2"), r.values("env"));
+    assertEquals(List.of("image", "ls", "-l", "--json"), r.positionals(), "options end at the first positional");
+    assertFalse(r.flag("json"));
+    assertThrows(UsageException.class, () -> ParsedArgs.parse(List.of("-x"), run));
+    assertThrows(UsageException.class, () -> ParsedArgs.parse(List.of("-e"), run));
   }
 
   @Test

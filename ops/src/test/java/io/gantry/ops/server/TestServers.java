@@ -43,6 +43,24 @@ public final class TestServers {
     return send(base, "GET", path, token);
   }
 
+  /** Status and body of a call; an event stream is closed after its headers (its body never ends). */
+  public record Answer(int status, String contentType, String body) {}
+
+  public static Answer probe(URI base, String method, String path, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10))
+        .method(method, HttpRequest.BodyPublishers.noBody());
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<java.io.InputStream> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+    String type = r.headers().firstValue("Content-Type").orElse("");
+    try (java.io.InputStream in = r.body()) {
+      String body = type.startsWith("text/event-stream") ? ""
+          : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      return new Answer(r.statusCode(), type, body);
+    }
+  }
+
   public static HttpResponse<String> send(URI base, String method, String path, String token) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10))
         .method(method, HttpRequest.BodyPublishers.noBody());

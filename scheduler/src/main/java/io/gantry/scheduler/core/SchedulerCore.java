@@ -104,7 +104,14 @@ public final class SchedulerCore {
      * register again within {@link SchedulerConfig#reregistrationGrace()} or are taken as down.
      */
     public Outcome recover(List<SchedulerEvent> journal, Instant now) {
-        SchedulerState state = replay(journal);
+        return recover(replay(journal), now);
+    }
+
+    /**
+     * As {@link #recover(List, Instant)}, from a state already rebuilt by the shell (from a
+     * snapshot and the events after it, applied with {@link SchedulerState#apply}).
+     */
+    public Outcome recover(SchedulerState state, Instant now) {
         Decision d = new Decision(state, now);
         d.emit(new SchedulerEvent.EpochStarted(state.epoch() + 1, now));
         for (JobRecord j : state.jobs()) {

@@ -398,6 +398,49 @@ public final class SchedulerState {
         return n;
     }
 
+    /** The whole state as immutable values, for a snapshot (see {@link StateSnapshot}). */
+    public StateSnapshot toSnapshot() {
+        List<AllocationRecord> allocs = new ArrayList<>(allocations.size());
+        for (String jobId : new TreeSet<>(allocationsByJob.keySet())) {
+            for (AllocationId id : allocationsByJob.get(jobId)) {
+                allocs.add(allocations.get(id));
+            }
+        }
+        Map<String, List<AllocationId>> active = new HashMap<>();
+        activeByNode.forEach((node, ids) -> active.put(node.value(), List.copyOf(ids)));
+        List<StateSnapshot.Due> due = new ArrayList<>();
+        new TreeMap<>(dueReschedules).forEach((id, at) -> due.add(new StateSnapshot.Due(id, at)));
+        return new StateSnapshot(StateSnapshot.FORMAT, epoch, epochStartedAt, eventsApplied, allocationsCreated,
+                plansApplied, List.copyOf(jobs.values()), allocs, List.copyOf(nodes.values()), active,
+                imageLayers, List.copyOf(blockedJobs), due, List.copyOf(awaitingAgent));
+    }
+
+    /** The state a snapshot was taken of; it continues exactly as the original would have. */
+    public static SchedulerState restore(StateSnapshot s) {
+        if (s.format() != StateSnapshot.FORMAT) {
+            throw new IllegalArgumentException("scheduler snapshot format " + s.format() + " is not readable by this"
+                    + " version (reads format " + StateSnapshot.FORMAT + ")");
+        }
+        SchedulerState state = new SchedulerState();
+        state.epoch = s.epoch();
+        state.epochStartedAt = s.epochStartedAt();
+        state.eventsApplied = s.eventsApplied();
+        state.allocationsCreated = s.allocationsCreated();
+        state.plansApplied = s.plansApplied();
+        s.jobs().forEach(j -> state.jobs.put(j.id(), j));
+        for (AllocationRecord a : s.allocations()) {
+            state.allocations.put(a.id(), a);
+            state.allocationsByJob.computeIfAbsent(a.jobId(), k -> new LinkedHashSet<>()).add(a.id());
+        }
+        s.nodes().forEach(n -> state.nodes.put(n.id(), n));
+        s.activeByNode().forEach((node, ids) -> state.activeByNode.put(NodeId.of(node), new LinkedHashSet<>(ids)));
+        state.imageLayers.putAll(s.imageLayers());
+        state.blockedJobs.addAll(s.blockedJobs());
+        s.dueReschedules().forEach(d -> state.dueReschedules.put(d.allocation(), d.at()));
+        state.awaitingAgent.addAll(s.awaitingAgent());
+        return state;
+    }
+
     /** A description of the whole state, equal for equal states: what replay tests compare. */
     public String fingerprint() {
         StringBuilder b = new StringBuilder();
