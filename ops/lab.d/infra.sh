@@ -58,17 +58,33 @@ pg_bin() {
   return 1
 }
 
-# A fresh PostgreSQL cluster in $LAB_DIR/postgres, run as the postgres user inside NAME-net,
-# listening on the bridge address only; database and role "gantry" with a random password
-# (in $LAB_DIR/postgres/password). Durability settings are off: it lives as long as the lab.
+# Where the lab's PostgreSQL cluster lives: $LAB_DIR/postgres, or, when the postgres user
+# cannot reach into $LAB_DIR (a --dir below a private directory), a directory of its own
+# under /tmp, recorded like every other directory the lab makes.
+pg_dir() {
+  if [ -f "$LAB_DIR/postgres.dir" ]; then cat "$LAB_DIR/postgres.dir"; else echo "$LAB_DIR/postgres"; fi
+}
+
+# A fresh PostgreSQL cluster, run as the postgres user inside NAME-net, listening on the
+# bridge address only; database and role "gantry" with a random password (in
+# $LAB_DIR/journal-password, readable by root only). Durability settings are off: it lives
+# as long as the lab.
 start_postgres() {
   local bin dir pw
   bin="$(pg_bin)" || die "PostgreSQL is not installed (apt-get install postgresql): needed for --schedulers > 1"
   id postgres >/dev/null 2>&1 || die "no 'postgres' user (apt-get install postgresql)"
-  dir="$LAB_DIR/postgres"
+  if ! runuser -u postgres -- test -x "$LAB_DIR"; then
+    dir="$(mktemp -d "/tmp/$LAB_NAME-postgres.XXXXXX")"
+    record "dir $dir"
+    echo "$dir" >"$LAB_DIR/postgres.dir"
+    say "the postgres user cannot enter $LAB_DIR; the journal's database lives in $dir"
+  else
+    dir="$LAB_DIR/postgres"
+  fi
   mkdir -p "$dir/run"
   pw="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
-  (umask 077; echo "$pw" >"$dir/password")
+  (umask 077; echo "$pw" >"$LAB_DIR/journal-password")
+  chmod 755 "$dir"
   chown postgres:postgres "$dir" "$dir/run"
   runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres -E UTF8 --no-instructions \
     --auth-local=trust --auth-host=scram-sha-256 >"$dir/initdb.log" 2>&1 \
@@ -108,7 +124,7 @@ journal_conf() {
     postgres {
       url = "jdbc:postgresql://$LAB_GATEWAY:$LAB_PG_PORT/gantry"
       user = "gantry"
-      password = "$(cat "$LAB_DIR/postgres/password")"
+      password = "$(cat "$LAB_DIR/journal-password")"
     }
   }
 CONF

@@ -99,6 +99,18 @@ final class LabCommand {
     return run(Duration.ofSeconds(60), args.toArray(String[]::new));
   }
 
+  /** Runs the {@code gantry} CLI of this build inside a lab host's namespace (address and token from the lab). */
+  Result gantry(String host, String... args) {
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-cp", nodeClasspath(), "io.gantry.ops.Main"));
+    command.addAll(List.of(args));
+    return exec(host, command.toArray(String[]::new));
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
   private static void copy(InputStream in, ByteArrayOutputStream out) {
     try (in) {
       in.transferTo(out);
