@@ -2,15 +2,15 @@
 # ops/lab: the Gantry nodes, one `gantry server` JVM per host namespace. Sourced by ops/lab.
 
 # Each node JVM is bounded so that 5 nodes fit in a few GiB: 192 MiB heap, serial GC (no GC
-# threads), C1 only, bounded metaspace, code cache and direct memory, small stacks.
+# threads), bounded metaspace, code cache and direct memory, small stacks. C2 stays on, as in
+# bin/gantry: an agent hashes and inflates every layer it pulls.
 LAB_JVM_OPTS=(
   -Xms32m -Xmx192m
   -XX:+UseSerialGC
   -Xss512k
   -XX:MaxMetaspaceSize=128m
-  -XX:ReservedCodeCacheSize=48m
+  -XX:ReservedCodeCacheSize=64m
   -XX:MaxDirectMemorySize=64m
-  -XX:TieredStopAtLevel=1
   -XX:+ExitOnOutOfMemoryError
 )
 

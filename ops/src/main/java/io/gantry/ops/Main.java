@@ -20,6 +20,7 @@ public final class Main {
     gantry.add(new EventsCommand());
     gantry.add(new HealthCommand());
     gantry.add(new VersionCommand());
+    gantry.add(io.gantry.ops.node.images.ImageCommands.group());
     return gantry;
   }
 

@@ -490,6 +490,11 @@ public final class ContentStore {
 
     // ---- last use --------------------------------------------------------------------------
 
+    /** Records a use of a committed blob (LRU order for gc), for readers that open its file themselves. */
+    public void touch(Digest digest) {
+        touch(digest, blobPath(digest));
+    }
+
     private void touch(Digest digest, Path path) {
         long now = options.clock().millis();
         Long last = lastTouched.get(digest);

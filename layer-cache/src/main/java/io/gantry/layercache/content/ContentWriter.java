@@ -108,6 +108,24 @@ public final class ContentWriter extends OutputStream {
         return this;
     }
 
+    /**
+     * The ingest file, for a reader that follows the bytes as they arrive (a layer unpacked while
+     * it downloads). The file holds {@link #offset()} bytes minus what is still buffered
+     * ({@link #flush()} writes that out); {@link #restart()} truncates it.
+     */
+    public Path path() {
+        return file;
+    }
+
+    /** The digest of the bytes written so far, without disturbing the running hash. */
+    public Digest digestSoFar() {
+        try {
+            return Digest.from(algorithm, (MessageDigest) hash.clone());
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException(algorithm + " digests cannot be copied", e);
+        }
+    }
+
     /** How many bytes this ingest holds: where a resumed download continues. */
     public long offset() {
         return offset;

@@ -57,6 +57,10 @@ final class RegistryAuth {
 
     /** The Authorization header for a request to {@code host} needing {@code scopes}, if the host wants one. */
     Optional<String> authorization(String host, List<String> scopes) throws IOException {
+        Optional<String> registryToken = credentials.registryToken(host);
+        if (registryToken.isPresent()) {
+            return Optional.of("Bearer " + registryToken.get());
+        }
         AuthChallenge challenge = challengeByHost.get(host);
         if (challenge == null) {
             return Optional.empty();
@@ -73,6 +77,9 @@ final class RegistryAuth {
      * or there is nothing new to send.
      */
     List<String> onUnauthorized(String host, HttpResponse<?> response, List<String> scopes, String sentAuthorization) {
+        if (credentials.registryToken(host).isPresent()) {
+            return null; // the configured token was refused; no challenge can do better
+        }
         List<AuthChallenge> challenges = response.headers().allValues("WWW-Authenticate").stream()
                 .flatMap(value -> AuthChallenge.parse(value).stream())
                 .toList();
@@ -99,6 +106,9 @@ final class RegistryAuth {
 
     /** Why a request stayed unauthorized, for the error message. */
     String describe(String host) {
+        if (credentials.registryToken(host).isPresent()) {
+            return "registry token configured";
+        }
         AuthChallenge challenge = challengeByHost.get(host);
         String who = credentials.forHost(host).map(c -> "user " + c.username()).orElse("no credentials configured");
         if (challenge == null) {

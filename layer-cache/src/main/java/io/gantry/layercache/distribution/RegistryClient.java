@@ -5,6 +5,7 @@ import io.gantry.layercache.FailedPreconditionException;
 import io.gantry.layercache.LayerCacheException;
 import io.gantry.layercache.RegistryUnavailableException;
 import io.gantry.layercache.content.BlobInfo;
+import io.gantry.layercache.content.BlobSource;
 import io.gantry.layercache.content.ContentStore;
 import io.gantry.layercache.content.ContentWriter;
 import io.gantry.layercache.image.ImageStore;
@@ -196,18 +197,126 @@ public final class RegistryClient implements AutoCloseable {
      * {@code ref}, every blob verified and leased.
      */
     public PulledImage pull(ImageReference ref, Platform platform, PullProgress progress) throws IOException {
+        return pull(ref, platform, progress, PullStrategy.DEFAULT);
+    }
+
+    /**
+     * How a pull gets its blobs (the config, then each layer) into the content store, and what
+     * happens before the image is named. The default downloads every blob from the origin
+     * registry; a node agent tries its peers first and unpacks layers while the bytes arrive.
+     * Layers are fetched on the pull's worker threads, one call per distinct layer, several at
+     * once.
+     */
+    public interface PullStrategy {
+        PullStrategy DEFAULT = BlobTask::fromOrigin;
+
+        /** Makes sure the task's blob is in the content store (verified); returns it. */
+        BlobInfo blob(BlobTask task) throws IOException;
+
+        /**
+         * Runs once every layer is in, before the image is named; a failure leaves the image
+         * unnamed (its content stays leased by the pull until the pull ends, then gc may take it).
+         */
+        default void beforeNaming(PulledImage image) throws IOException {
+        }
+    }
+
+    /**
+     * One blob of a pull, for a {@link PullStrategy}: which blob of which image, for a layer its
+     * diff id from the config (null for the config itself), and the origin registry as a
+     * {@link BlobSource} that continues a partial ingest.
+     */
+    public final class BlobTask {
+        private final ImageReference image;
+        private final Descriptor layer;
+        private final Digest diffId;
+        private final PullProgress progress;
+        private final AtomicBoolean aborted;
+        private final String context;
+
+        BlobTask(ImageReference image, Descriptor layer, Digest diffId, PullProgress progress, AtomicBoolean aborted,
+                  String context) {
+            this.image = image;
+            this.layer = layer;
+            this.diffId = diffId;
+            this.progress = progress;
+            this.aborted = aborted;
+            this.context = context;
+        }
+
+        public ImageReference image() {
+            return image;
+        }
+
+        public Descriptor blob() {
+            return layer;
+        }
+
+        /** The layer's diff id; null when the blob is the image config. */
+        public Digest diffId() {
+            return diffId;
+        }
+
+        public boolean isLayer() {
+            return diffId != null;
+        }
+
+        public PullProgress progress() {
+            return progress;
+        }
+
+        /** "pull layer sha256:… of REF": the prefix of this blob's error messages. */
+        public String context() {
+            return context;
+        }
+
+        /** True once another blob of the same pull failed: stop soon, keep partial ingests. */
+        public boolean aborted() {
+            return aborted.get();
+        }
+
+        /** Downloads (the rest of) the blob from the origin registry into an ingest; does not commit. */
+        public BlobSource origin() {
+            return blobSource(image, layer, progress, aborted, context);
+        }
+
+        /** The default: fetch from the origin into the store (shared with concurrent fetches, verified). */
+        public BlobInfo fromOrigin() throws IOException {
+            return fetchBlob(image, layer, progress, context, aborted);
+        }
+    }
+
+    /**
+     * The bytes of {@code blob} from repository {@code repo} of this client's registry, continuing
+     * at the ingest's offset (Range), with this client's retries; for {@link ContentStore#fetch}.
+     * A peer fetch is this against another agent's {@code /v2/} (see the peer package).
+     */
+    public BlobSource blobSource(ImageReference repo, Descriptor blob, PullProgress progress, AtomicBoolean aborted,
+                                 String context) {
+        return writer -> {
+            try {
+                download(repo, blob, writer, progress, aborted, context);
+            } catch (LayerCacheException e) {
+                throw e.getMessage().startsWith(context) ? e : e.withContext(context);
+            }
+        };
+    }
+
+    /** {@link #pull(ImageReference, Platform, PullProgress)} with layers fetched by {@code strategy}. */
+    public PulledImage pull(ImageReference ref, Platform platform, PullProgress progress, PullStrategy strategy)
+            throws IOException {
         // content is held by a lease of this pull until the image is named (which leases it as
         // image/<ref>); a failed pull drops it, and what it downloaded is left to gc, LRU
         String lease = "pull/" + java.util.UUID.randomUUID();
         try {
-            return pull(ref, platform, progress, lease);
+            return pull(ref, platform, progress, lease, strategy);
         } finally {
             content.leases().delete(lease);
         }
     }
 
-    private PulledImage pull(ImageReference ref, Platform platform, PullProgress progress, String lease)
-            throws IOException {
+    private PulledImage pull(ImageReference ref, Platform platform, PullProgress progress, String lease,
+                             PullStrategy strategy) throws IOException {
         Resolved resolved = resolve(ref, platform);
         Parsed<ManifestDocument> target = resolved.target();
         Parsed<ImageManifest> manifest = resolved.manifest();
@@ -224,7 +333,7 @@ public final class RegistryClient implements AutoCloseable {
         }
 
         String configContext = "pull config " + m.config().digest() + " of " + ref;
-        fetchBlob(ref, m.config(), PullProgress.NONE, configContext);
+        strategy.blob(new BlobTask(ref, m.config(), null, PullProgress.NONE, new AtomicBoolean(), configContext));
         Parsed<ImageConfig> config;
         try {
             config = OciJson.parseImageConfig(content.readAll(m.config().digest()), m.config());
@@ -243,8 +352,11 @@ public final class RegistryClient implements AutoCloseable {
         content.leases().add(lease, config.value().diffIds());
 
         Map<Digest, Descriptor> uniqueLayers = new LinkedHashMap<>();
-        for (Descriptor layer : m.layers()) {
+        Map<Digest, Digest> diffIdOf = new LinkedHashMap<>();
+        for (int i = 0; i < m.layers().size(); i++) {
+            Descriptor layer = m.layers().get(i);
             uniqueLayers.putIfAbsent(layer.digest(), layer);
+            diffIdOf.putIfAbsent(layer.digest(), config.value().diffIds().get(i));
         }
         List<Descriptor> unique = new ArrayList<>(uniqueLayers.values());
         runAll(unique, (layer, aborted) -> {
@@ -252,11 +364,14 @@ public final class RegistryClient implements AutoCloseable {
                 throw new FailedPreconditionException("pull layer " + layer.digest() + " of " + ref
                         + ": non-distributable layer (served from " + layer.urls() + ") is not supported");
             }
-            fetchBlob(ref, layer, progress, "pull layer " + layer.digest() + " of " + ref, aborted);
+            strategy.blob(new BlobTask(ref, layer, diffIdOf.get(layer.digest()), progress, aborted,
+                    "pull layer " + layer.digest() + " of " + ref));
             return null;
         });
+        PulledImage pulled = new PulledImage(ref, target.descriptor(), manifest, config);
+        strategy.beforeNaming(pulled);
         images.put(ref, target.descriptor());
-        return new PulledImage(ref, target.descriptor(), manifest, config);
+        return pulled;
     }
 
     /**
@@ -655,7 +770,7 @@ public final class RegistryClient implements AutoCloseable {
 
     // ---- parallelism -----------------------------------------------------------------------
 
-    private interface BlobTask {
+    private interface TransferTask {
         Void run(Descriptor blob, AtomicBoolean aborted) throws IOException;
     }
 
@@ -664,7 +779,7 @@ public final class RegistryClient implements AutoCloseable {
      * the others stop at their next chunk (their partial downloads stay for a later resume) and is
      * what this throws.
      */
-    private void runAll(List<Descriptor> blobs, BlobTask task) throws IOException {
+    private void runAll(List<Descriptor> blobs, TransferTask task) throws IOException {
         AtomicBoolean aborted = new AtomicBoolean();
         List<Future<Void>> futures = new ArrayList<>();
         for (Descriptor blob : blobs) {

@@ -26,6 +26,11 @@ import java.util.Optional;
  * Keys may also be written as URLs ({@code https://index.docker.io/v1/}); the host is what counts.
  * Credential helpers are not run. The same credentials serve basic auth and, sent to a Bearer
  * token endpoint, token requests.
+ *
+ * <p>A host may instead have a <b>registry token</b> (Docker's {@code registrytoken}): a bearer
+ * token sent as it is on every request, with no challenge and no token server. Gantry's peers use
+ * it: an agent's {@code /v2/} blob route wants the cluster's API token
+ * ({@link #withRegistryToken}, host {@code "*"} for every host a client talks to).
  */
 public final class RegistryCredentials {
 
@@ -42,12 +47,40 @@ public final class RegistryCredentials {
         }
     }
 
-    private static final RegistryCredentials NONE = new RegistryCredentials(Map.of());
+    private static final RegistryCredentials NONE = new RegistryCredentials(Map.of(), Map.of());
+
+    /** The host key of a registry token that applies to every host. */
+    public static final String ANY_HOST = "*";
 
     private final Map<String, Credential> byHost;
+    private final Map<String, String> registryTokens;
 
     private RegistryCredentials(Map<String, Credential> byHost) {
+        this(byHost, Map.of());
+    }
+
+    private RegistryCredentials(Map<String, Credential> byHost, Map<String, String> registryTokens) {
         this.byHost = Map.copyOf(byHost);
+        this.registryTokens = Map.copyOf(registryTokens);
+    }
+
+    /**
+     * These credentials plus a bearer token sent up front to {@code host} ({@link #ANY_HOST}: to
+     * every host without a token of its own).
+     */
+    public RegistryCredentials withRegistryToken(String host, String token) {
+        if (token == null || token.isBlank()) {
+            throw new IllegalArgumentException("registry token for " + host + " must not be empty");
+        }
+        Map<String, String> tokens = new LinkedHashMap<>(registryTokens);
+        tokens.put(host.equals(ANY_HOST) ? ANY_HOST : hostOf(host), token);
+        return new RegistryCredentials(byHost, tokens);
+    }
+
+    /** The bearer token to send to {@code host} without being asked, if one is configured. */
+    public Optional<String> registryToken(String host) {
+        String token = registryTokens.get(hostOf(host));
+        return Optional.ofNullable(token != null ? token : registryTokens.get(ANY_HOST));
     }
 
     public static RegistryCredentials none() {
@@ -75,14 +108,20 @@ public final class RegistryCredentials {
             throw new IOException("registry credentials " + file + ": not valid JSON: " + e.getMessage(), e);
         }
         Map<String, Credential> byHost = new LinkedHashMap<>();
+        Map<String, String> tokens = new LinkedHashMap<>();
         JsonNode auths = root == null ? null : root.get("auths");
         if (auths != null && auths.isObject()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = auths.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> entry = it.next();
+                JsonNode token = entry.getValue().get("registrytoken");
+                if (token != null && !token.asText().isEmpty()) {
+                    tokens.put(hostOf(entry.getKey()), token.asText());
+                    continue;
+                }
                 byHost.put(hostOf(entry.getKey()), parse(file, entry.getKey(), entry.getValue()));
             }
         }
-        return new RegistryCredentials(byHost);
+        return new RegistryCredentials(byHost, tokens);
     }
 
     private static Credential parse(Path file, String key, JsonNode node) throws IOException {

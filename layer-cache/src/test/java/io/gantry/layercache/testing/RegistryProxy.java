@@ -65,6 +65,7 @@ public final class RegistryProxy implements AutoCloseable {
     private final Map<String, Long> stallOnce = new ConcurrentHashMap<>();
     private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean ignoreRange;
+    private volatile boolean forwardAuthorization;
     private volatile Gate gate;
 
     private RegistryProxy(URI upstream) throws IOException {
@@ -110,6 +111,11 @@ public final class RegistryProxy implements AutoCloseable {
     /** Drop the Range header: the registry then answers 200 with the whole blob. */
     public void ignoreRange(boolean ignore) {
         this.ignoreRange = ignore;
+    }
+
+    /** Pass the client's Authorization header on (off by default: a gate stands in for auth). */
+    public void forwardAuthorization(boolean forward) {
+        this.forwardAuthorization = forward;
     }
 
     public void gate(Gate gate) {
@@ -164,7 +170,7 @@ public final class RegistryProxy implements AutoCloseable {
             String range = null;
             for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
                 String name = header.getKey();
-                if (isRestricted(name) || name.equalsIgnoreCase("Authorization")) {
+                if (isRestricted(name) || (name.equalsIgnoreCase("Authorization") && !forwardAuthorization)) {
                     continue;
                 }
                 if (name.equalsIgnoreCase("Range")) {

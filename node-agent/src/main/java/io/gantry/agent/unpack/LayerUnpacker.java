@@ -93,15 +93,30 @@ public final class LayerUnpacker {
      * @throws LayerFormatException        not a readable layer
      */
     public UnpackResult unpack(Digest diffId, InputStream blob) throws IOException {
+        try (Prepared prepared = prepare(diffId, blob)) {
+            return prepared.commit();
+        }
+    }
+
+    /**
+     * The first phase of {@link #unpack}: extracts and verifies {@code blob} into a private
+     * temporary directory and stops before the rename, so that a caller who verifies something
+     * else too (the blob's own digest, while the same bytes go into the content store) makes
+     * the layer visible only when both checks passed: {@link Prepared#commit()} renames it into
+     * place, {@link Prepared#close()} without a commit deletes it. When the layer is already
+     * unpacked the stream is not read and {@code commit} reports it as reused.
+     */
+    public Prepared prepare(Digest diffId, InputStream blob) throws IOException {
         long start = System.nanoTime();
         Path target = directory(diffId);
         if (Files.isDirectory(target)) {
-            return new UnpackResult(diffId, target, true, Compression.NONE, 0, 0, 0, System.nanoTime() - start);
+            return new Prepared(diffId, null, new UnpackResult(diffId, target, true, Compression.NONE, 0, 0, 0,
+                    System.nanoTime() - start), start);
         }
         Files.createDirectories(layersRoot);
         Path tmp = layersRoot.resolve(TMP_PREFIX + randomHex());
         Files.createDirectory(tmp);
-        boolean committed = false;
+        boolean extracted = false;
         try {
             CountingInputStream counted = new CountingInputStream(blob);
             Compression.Decompressed d = Compression.open(new BufferedInputStream(counted, 256 * 1024));
@@ -117,21 +132,84 @@ public final class LayerUnpacker {
                 throw new DiffIdMismatchException(diffId, actual, reader.bytesRead());
             }
             extractor.finish();
-            if (sync) {
-                int fd = posix.openDirectory(tmp);
-                try {
-                    posix.syncfs(fd, tmp.toString());
-                } finally {
-                    posix.close(fd);
+            extracted = true;
+            return new Prepared(diffId, tmp, new UnpackResult(diffId, target, false, d.compression(), counted.count,
+                    reader.bytesRead(), extractor.entries(), 0), start);
+        } finally {
+            if (!extracted) {
+                deleteQuietly(tmp);
+            }
+        }
+    }
+
+    /**
+     * A verified layer in its temporary directory, not yet visible (see {@link #prepare}).
+     * Single use: commit once or close.
+     */
+    public final class Prepared implements AutoCloseable {
+        private final Digest diffId;
+        private final Path tmp;
+        private final UnpackResult result;
+        private final long started;
+        private boolean done;
+
+        private Prepared(Digest diffId, Path tmp, UnpackResult result, long started) {
+            this.diffId = diffId;
+            this.tmp = tmp;
+            this.result = result;
+            this.started = started;
+        }
+
+        public Digest diffId() {
+            return diffId;
+        }
+
+        /** What was extracted (the counters), before the rename. */
+        public UnpackResult result() {
+            return result;
+        }
+
+        /**
+         * Makes the layer visible under its diff id (syncfs first when the unpacker syncs). Loses
+         * gracefully to a concurrent unpack of the same diff id: its copy is deleted and the
+         * result says reused.
+         */
+        public UnpackResult commit() throws IOException {
+            if (done) {
+                throw new IllegalStateException("layer " + diffId + " was already committed or discarded");
+            }
+            done = true;
+            if (tmp == null) {
+                return result;
+            }
+            boolean won = false;
+            try {
+                if (sync) {
+                    int fd = posix.openDirectory(tmp);
+                    try {
+                        posix.syncfs(fd, tmp.toString());
+                    } finally {
+                        posix.close(fd);
+                    }
+                }
+                won = posix.renameNoReplace(tmp, result.directory());
+                return new UnpackResult(diffId, result.directory(), !won, result.compression(), result.compressedBytes(),
+                        result.uncompressedBytes(), result.entries(), System.nanoTime() - started);
+            } finally {
+                if (!won) {
+                    deleteQuietly(tmp);
                 }
             }
-            boolean won = posix.renameNoReplace(tmp, target);
-            committed = won;
-            return new UnpackResult(diffId, target, !won, d.compression(), counted.count,
-                    reader.bytesRead(), extractor.entries(), System.nanoTime() - start);
-        } finally {
-            if (!committed) {
-                deleteQuietly(tmp);
+        }
+
+        /** Discards the extracted layer unless it was committed; idempotent. */
+        @Override
+        public void close() {
+            if (!done) {
+                done = true;
+                if (tmp != null) {
+                    deleteQuietly(tmp);
+                }
             }
         }
     }

@@ -169,6 +169,10 @@ public final class GantryServer implements AutoCloseable {
         }
         modules.addAll(r.start(context));
       }
+      if (s.roles().contains("agent")) {
+        // the agent's images (image API, peer registry) serve whether or not the agent role's actors run
+        modules.addAll(NodeImagesWiring.start(loaded.config(), s.dataDir(), token, system));
+      }
       ApiRoutes api = ApiRoutes.compose(new ApiRoutes.Settings(token, s.maxRequestBytes(), version), modules);
 
       ServerBinding binding;
