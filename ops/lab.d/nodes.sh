@@ -26,6 +26,18 @@ seed_nodes_conf() {
   printf ']'
 }
 
+# Every other host's API URL: the agents fetch layers from each other before the registry.
+peers_conf() {
+  local self="$1" i sep=""
+  printf '['
+  for ((i = 1; i <= LAB_HOSTS; i++)); do
+    [ "$i" = "$self" ] && continue
+    printf '%s"http://%s:%s"' "$sep" "$(host_ip "$i")" "$LAB_HTTP_PORT"
+    sep=", "
+  done
+  printf ']'
+}
+
 write_host_config() {
   local i="$1" dir roles
   dir="$(host_dir "$i")"
@@ -54,6 +66,10 @@ $( [[ "$roles" == *scheduler* ]] && journal_conf )
   # machine's host name) and its own cgroup parent (so no agent sweeps another's
   # containers), reaches the lab's registry over plain HTTP, and offers a share of the
   # machine rather than all of it.
+  images {
+    # The other hosts' agents, asked for layers before the lab's registry.
+    peers = $(peers_conf "$i")
+  }
   agent {
     node-id = "host$i"
     cgroup-parent = "$LAB_NAME-host$i"
