@@ -27,7 +27,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * {@code ops/lab} for real: three hosts in network namespaces, each a gantry JVM, formed into
- * one cluster; a host killed with SIGKILL and started again rejoins; partition and heal, delay;
+ * one cluster; an image pulled on one host reaches the next from its peer, not the registry;
+ * a host killed with SIGKILL and started again rejoins; partition and heal, delay;
  * and {@code ops/lab down} leaves no namespace, link, mount, process or directory behind.
  *
  * <p>One lab for the whole class (a lab takes ~15 s to come up), under a random name so that
@@ -92,6 +93,25 @@ class LabClusterTest {
 
   @Test
   @Order(2)
+  void aSecondHostPullsTheDemoImageFromItsPeerNotTheRegistry() throws IOException {
+    String image = "10.213.0.1:5000/demo:latest";
+    lab.gantry("host2", "image", "pull", "--plain-http", image).ok("image pull on host2");
+    long fromRegistry = registryBlobGets();
+    assertTrue(fromRegistry >= 4, "host2 pulled the config and three layers from the registry: " + fromRegistry);
+
+    lab.gantry("host3", "image", "pull", "--plain-http", image).ok("image pull on host3");
+    assertEquals(fromRegistry, registryBlobGets(), "host3 got every blob from a peer (host2), none from the registry");
+    assertTrue(lab.gantry("host3", "image", "ls").ok("image ls on host3").output().contains(image));
+  }
+
+  private long registryBlobGets() throws IOException {
+    try (var lines = Files.lines(lab.dir().resolve("registry/registry.log"))) {
+      return lines.filter(l -> l.contains("\"GET /v2/demo/blobs/")).count();
+    }
+  }
+
+  @Test
+  @Order(3)
   void aKilledHostRejoinsWhenStartedAgain() {
     lab.run(Duration.ofSeconds(60), "kill", "host3").ok("kill host3");
     // Unreachable first; once the Split Brain Resolver has downed it, no longer a member.
@@ -110,7 +130,7 @@ class LabClusterTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aPartitionedHostBecomesUnreachableAndHealsBack() {
     lab.run(Duration.ofSeconds(60), "partition", "host2").ok("partition host2");
     awaitHealth(1, h -> h.path("cluster").path("unreachable").asInt() == 1, Duration.ofSeconds(20),
@@ -127,7 +147,7 @@ class LabClusterTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void slowDelaysWhatAHostSendsAndZeroRemovesIt() {
     lab.run(Duration.ofSeconds(60), "slow", "host2", "300").ok("slow host2 300");
     double slowed = healthSeconds(1, 2);
@@ -138,7 +158,7 @@ class LabClusterTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void downLeavesNothingBehind() throws IOException {
     for (String line : Files.readAllLines(lab.dir().resolve("lab.state"))) {
       String[] f = line.split(" ");
