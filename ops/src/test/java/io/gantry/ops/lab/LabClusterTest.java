@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
@@ -45,19 +46,47 @@ class LabClusterTest {
 
   private Path parent;
   private LabCommand lab;
+  /** Why this machine cannot run the lab, found once in {@code up()}; each test skips with it. */
+  private String skipReason;
   /** The pids the lab recorded, read before down. */
   private final List<String[]> recordedPids = new ArrayList<>();
 
   @BeforeAll
   void up() throws IOException {
-    assumeTrue(isRoot(), "ops/lab makes network namespaces: the lab tests run as root only");
+    try {
+      start();
+    } catch (Skip e) {
+      skipReason = e.getMessage();
+    }
+  }
+
+  /** Skipped tests are counted and carry the reason (an assumption in @BeforeAll is not reported). */
+  @BeforeEach
+  void skipUnlessTheLabRuns() {
+    assumeTrue(skipReason == null, skipReason);
+  }
+
+  private void start() throws IOException, Skip {
+    require(isRoot(), "ops/lab makes network namespaces: the lab tests run as root only");
     for (String tool : List.of("ip", "nsenter", "setsid", "curl", "jq", "docker-registry", "nft", "python3")) {
-      assumeTrue(LabCommand.onPath(tool), tool + " is not installed (ops/run-tests installs what the lab needs)");
+      require(LabCommand.onPath(tool), tool + " is not installed (ops/run-tests installs what the lab needs)");
     }
     parent = Files.createTempDirectory("gantry-lab-test-");
     String name = "glt-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
     lab = new LabCommand(parent.resolve("lab"), name);
     lab.run(Duration.ofMinutes(5), "up", Integer.toString(HOSTS), "--name", name).ok("ops/lab up " + HOSTS);
+  }
+
+  private static final class Skip extends Exception {
+    Skip(String reason) {
+      super(reason);
+    }
+  }
+
+  private static void require(boolean condition, String reason) throws Skip {
+    if (!condition) {
+      throw new Skip(reason);
+    }
   }
 
   @AfterAll

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -34,19 +35,47 @@ class LabSchedulersTest {
 
   private Path parent;
   private LabCommand lab;
+  /** Why this machine cannot run the lab, found once in {@code up()}; each test skips with it. */
+  private String skipReason;
 
   @BeforeAll
   void up() throws IOException {
-    assumeTrue(LabCommand.host("id", "-u").trim().equals("0"), "ops/lab makes network namespaces: the lab tests run as root only");
-    for (String tool : List.of("ip", "nsenter", "setsid", "curl", "jq", "docker-registry", "runuser")) {
-      assumeTrue(LabCommand.onPath(tool), tool + " is not installed (ops/run-tests installs what the lab needs)");
+    try {
+      start();
+    } catch (Skip e) {
+      skipReason = e.getMessage();
     }
-    assumeTrue(Files.isDirectory(Path.of("/usr/lib/postgresql")) || LabCommand.onPath("initdb"),
+  }
+
+  /** Skipped tests are counted and carry the reason (an assumption in @BeforeAll is not reported). */
+  @BeforeEach
+  void skipUnlessTheLabRuns() {
+    assumeTrue(skipReason == null, skipReason);
+  }
+
+  private void start() throws IOException, Skip {
+    require(LabCommand.host("id", "-u").trim().equals("0"), "ops/lab makes network namespaces: the lab tests run as root only");
+    for (String tool : List.of("ip", "nsenter", "setsid", "curl", "jq", "docker-registry", "runuser")) {
+      require(LabCommand.onPath(tool), tool + " is not installed (ops/run-tests installs what the lab needs)");
+    }
+    require(Files.isDirectory(Path.of("/usr/lib/postgresql")) || LabCommand.onPath("initdb"),
         "PostgreSQL is not installed (apt-get install postgresql): the lab's shared journal needs it");
     parent = Files.createTempDirectory("gantry-lab-test-");
     String name = "gls-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
     lab = new LabCommand(parent.resolve("lab"), name);
     lab.run(Duration.ofMinutes(5), "up", "3", "--schedulers", "2", "--name", name).ok("ops/lab up 3 --schedulers 2");
+  }
+
+  private static final class Skip extends Exception {
+    Skip(String reason) {
+      super(reason);
+    }
+  }
+
+  private static void require(boolean condition, String reason) throws Skip {
+    if (!condition) {
+      throw new Skip(reason);
+    }
   }
 
   @AfterAll
