@@ -19,6 +19,7 @@ public final class Main {
     gantry.add(NodeCommands.group());
     gantry.add(new EventsCommand());
     gantry.add(new HealthCommand());
+    gantry.add(new SimCommand());
     gantry.add(new VersionCommand());
     gantry.add(io.gantry.ops.node.images.ImageCommands.group());
     return gantry;
