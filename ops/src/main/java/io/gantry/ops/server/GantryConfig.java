@@ -43,6 +43,7 @@ public final class GantryConfig {
     Config resolved = user.withFallback(base).resolve();
     GantrySettings settings = GantrySettings.from(resolved);
     Config config = derivedPekko(settings, resolved).withFallback(user).withFallback(base).resolve();
+    LogFormat.from(config);
     return new Loaded(config, settings);
   }
 

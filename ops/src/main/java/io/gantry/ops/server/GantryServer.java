@@ -1,5 +1,6 @@
 package io.gantry.ops.server;
 
+import ch.qos.logback.classic.LoggerContext;
 import io.gantry.agent.image.ImageService;
 import io.gantry.ops.GantryVersion;
 import io.gantry.ops.node.images.NodeImages;
@@ -104,6 +105,10 @@ public final class GantryServer implements AutoCloseable {
     } catch (IOException e) {
       throw new ServerStartException("cannot create data directory " + s.dataDir() + ": " + e.getMessage(), e);
     }
+    LogFormat logFormat = LogFormat.from(loaded.config());
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      logFormat.applyToConsole(context);
+    }
     LogFiles logFile = null;
     if (s.logToFile()) {
       try {
@@ -111,7 +116,7 @@ public final class GantryServer implements AutoCloseable {
       } catch (IOException e) {
         throw new ServerStartException("cannot create log directory " + s.logsDir() + ": " + e.getMessage(), e);
       }
-      logFile = LogFiles.attach(s.logsDir());
+      logFile = LogFiles.attach(s.logsDir(), logFormat);
     }
     ActorSystem<Void> system = null;
     try {

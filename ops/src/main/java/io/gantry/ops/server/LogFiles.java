@@ -2,7 +2,6 @@ package io.gantry.ops.server;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
@@ -11,7 +10,7 @@ import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
 /**
- * Adds {@code DATA_DIR/logs/gantry.log} to the root logger while a server runs. Done in code
+ * Adds {@code DATA_DIR/logs/gantry.log} (text or JSON lines) to the root logger while a server runs. Done in code
  * rather than in logback.xml because the data directory is only known once the node's
  * config is read, after logging has started.
  */
@@ -22,7 +21,7 @@ final class LogFiles implements AutoCloseable {
     this.appender = appender;
   }
 
-  static LogFiles attach(Path logsDir) {
+  static LogFiles attach(Path logsDir, LogFormat format) {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       throw new IllegalStateException("logback is not the slf4j backend; cannot log to " + logsDir);
     }
@@ -41,11 +40,7 @@ final class LogFiles implements AutoCloseable {
     policy.start();
     appender.setRollingPolicy(policy);
 
-    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-    encoder.setContext(context);
-    encoder.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36} - %msg%n");
-    encoder.start();
-    appender.setEncoder(encoder);
+    appender.setEncoder(format.encoder(context, LogFormat.FILE_PATTERN));
     appender.start();
     context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(appender);
     return new LogFiles(appender);
