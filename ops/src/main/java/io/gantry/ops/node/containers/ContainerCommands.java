@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gantry.ops.cli.CliContext;
 import io.gantry.ops.cli.CliException;
-import io.gantry.ops.cli.Command;
 import io.gantry.ops.cli.CommandGroup;
 import io.gantry.ops.cli.OptionSpec;
 import io.gantry.ops.cli.ParsedArgs;
 import io.gantry.ops.cli.UsageException;
+import io.gantry.ops.client.ClientCommand;
 import io.gantry.ops.client.ClientTarget;
 import io.gantry.ops.client.GantryClient;
 import io.gantry.scheduler.api.ApiJson;
@@ -70,56 +70,20 @@ public final class ContainerCommands {
         return g;
     }
 
-    /** Client options plus the command's own; positionals checked against a minimum. */
-    private abstract static class ContainerCommand implements Command {
-        private final String name;
-        private final String summary;
-        private final String arguments;
-        private final int minPositionals;
-        private final int maxPositionals;
-        private final List<OptionSpec> own;
-
+    /** A client command with the container commands' timeout; its client is built before it runs. */
+    private abstract static class ContainerCommand extends ClientCommand {
         ContainerCommand(String name, String summary, String arguments, int min, int max, OptionSpec... own) {
-            this.name = name;
-            this.summary = summary;
-            this.arguments = arguments;
-            this.minPositionals = min;
-            this.maxPositionals = max;
-            this.own = List.of(own);
+            super(name, summary, arguments, min, max, own);
         }
 
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String summary() {
-            return summary;
-        }
-
-        @Override
-        public List<OptionSpec> options() {
-            List<OptionSpec> all = new ArrayList<>(own);
-            all.addAll(ClientTarget.OPTIONS);
-            return all;
-        }
-
+        // Always a space after "[options]" (also for ls, which takes none): the usage line as it has been.
         @Override
         public String arguments() {
-            return "[options] " + arguments;
+            return "[options] " + positionalSynopsis();
         }
 
         @Override
-        public int maxPositionals() {
-            return maxPositionals;
-        }
-
-        @Override
-        public int run(ParsedArgs args, CliContext ctx) throws Exception {
-            if (args.positionals().size() < minPositionals) {
-                throw new UsageException("missing argument: " + name + " takes " + arguments);
-            }
+        protected int runChecked(ParsedArgs args, CliContext ctx) throws Exception {
             return run(new GantryClient(ClientTarget.resolve(args, ctx), TIMEOUT), args.positionals(), args, ctx);
         }
 

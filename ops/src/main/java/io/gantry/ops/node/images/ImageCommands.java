@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gantry.ops.cli.CliContext;
 import io.gantry.ops.cli.CliException;
-import io.gantry.ops.cli.Command;
 import io.gantry.ops.cli.CommandGroup;
 import io.gantry.ops.cli.OptionSpec;
 import io.gantry.ops.cli.ParsedArgs;
 import io.gantry.ops.cli.UsageException;
+import io.gantry.ops.client.ClientCommand;
 import io.gantry.ops.client.ClientTarget;
 import io.gantry.scheduler.api.ApiJson;
 
@@ -58,54 +58,14 @@ public final class ImageCommands {
         return image;
     }
 
-    /** The common shape: client options, a positional synopsis, a fixed number of positionals. */
-    private abstract static class ImageCommand implements Command {
-        private final String name;
-        private final String summary;
-        private final String arguments;
-        private final int positionals;
-        private final List<OptionSpec> extra;
-
+    /** A client command with a fixed number of positionals. */
+    private abstract static class ImageCommand extends ClientCommand {
         ImageCommand(String name, String summary, String arguments, int positionals, OptionSpec... extra) {
-            this.name = name;
-            this.summary = summary;
-            this.arguments = arguments;
-            this.positionals = positionals;
-            this.extra = List.of(extra);
+            super(name, summary, arguments, positionals, positionals, extra);
         }
 
         @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String summary() {
-            return summary;
-        }
-
-        @Override
-        public List<OptionSpec> options() {
-            List<OptionSpec> options = new ArrayList<>(extra);
-            options.addAll(ClientTarget.OPTIONS);
-            return options;
-        }
-
-        @Override
-        public String arguments() {
-            return "[options]" + (arguments.isEmpty() ? "" : " " + arguments);
-        }
-
-        @Override
-        public int maxPositionals() {
-            return positionals;
-        }
-
-        @Override
-        public int run(ParsedArgs args, CliContext ctx) throws Exception {
-            if (args.positionals().size() < positionals) {
-                throw new UsageException("missing argument: " + name + " takes " + arguments);
-            }
+        protected int runChecked(ParsedArgs args, CliContext ctx) throws Exception {
             return run(args, ctx, args.positionals());
         }
 
