@@ -2,7 +2,6 @@ package io.gantry.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gantry.ops.cli.CliContext;
-import io.gantry.ops.cli.Command;
 import io.gantry.ops.cli.CommandGroup;
 import io.gantry.ops.cli.OptionSpec;
 import io.gantry.ops.cli.ParsedArgs;
@@ -22,30 +21,10 @@ final class AllocCommands {
     return alloc;
   }
 
-  static final class Status implements Command {
-    @Override
-    public String name() {
-      return "status";
-    }
-
-    @Override
-    public String summary() {
-      return "show an allocation: job, node, state, exit, replacements";
-    }
-
-    @Override
-    public String arguments() {
-      return "[options] ID";
-    }
-
-    @Override
-    public int maxPositionals() {
-      return 1;
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-      return JobCommands.withJson("the allocation");
+  static final class Status extends ApiCommand {
+    Status() {
+      super("status", "show an allocation: job, node, state, exit, replacements",
+          "[options] ID", 1, JobCommands.withJson("the allocation"));
     }
 
     @Override
@@ -74,29 +53,13 @@ final class AllocCommands {
     }
   }
 
-  static final class Logs implements Command {
-    @Override
-    public String name() {
-      return "logs";
+  static final class Logs extends ApiCommand {
+    Logs() {
+      super("logs", "print an allocation's output, from the node that runs it",
+          "[options] ID", 1, ownOptions());
     }
 
-    @Override
-    public String summary() {
-      return "print an allocation's output, from the node that runs it";
-    }
-
-    @Override
-    public String arguments() {
-      return "[options] ID";
-    }
-
-    @Override
-    public int maxPositionals() {
-      return 1;
-    }
-
-    @Override
-    public List<OptionSpec> options() {
+    private static List<OptionSpec> ownOptions() {
       List<OptionSpec> options = new ArrayList<>(ClientTarget.OPTIONS);
       options.add(OptionSpec.flag("follow", "keep printing new output until Ctrl-C").withShort("f"));
       options.add(OptionSpec.value("tail", "N", "only the last N lines"));

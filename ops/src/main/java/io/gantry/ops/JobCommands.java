@@ -3,7 +3,6 @@ package io.gantry.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gantry.ops.cli.CliContext;
 import io.gantry.ops.cli.CliException;
-import io.gantry.ops.cli.Command;
 import io.gantry.ops.cli.CommandGroup;
 import io.gantry.ops.cli.OptionSpec;
 import io.gantry.ops.cli.ParsedArgs;
@@ -80,30 +79,10 @@ final class JobCommands {
     out.printf("  see: gantry job status %s%n", id);
   }
 
-  static final class Submit implements Command {
-    @Override
-    public String name() {
-      return "run";
-    }
-
-    @Override
-    public String summary() {
-      return "create or update a job from a JSON file: gantry job run FILE.json (- for stdin)";
-    }
-
-    @Override
-    public String arguments() {
-      return "[options] FILE.json";
-    }
-
-    @Override
-    public int maxPositionals() {
-      return 1;
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-      return withJson("the server's answer");
+  static final class Submit extends ApiCommand {
+    Submit() {
+      super("run", "create or update a job from a JSON file: gantry job run FILE.json (- for stdin)",
+          "[options] FILE.json", 1, withJson("the server's answer"));
     }
 
     @Override
@@ -126,20 +105,10 @@ final class JobCommands {
     }
   }
 
-  static final class ListJobs implements Command {
-    @Override
-    public String name() {
-      return "ls";
-    }
-
-    @Override
-    public String summary() {
-      return "list jobs with their status";
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-      return withJson("the list");
+  static final class ListJobs extends ApiCommand {
+    ListJobs() {
+      super("ls", "list jobs with their status",
+          "[options]", 0, withJson("the list"));
     }
 
     @Override
@@ -160,30 +129,10 @@ final class JobCommands {
     }
   }
 
-  static final class Status implements Command {
-    @Override
-    public String name() {
-      return "status";
-    }
-
-    @Override
-    public String summary() {
-      return "show a job: status, allocations with node and state, why it waits";
-    }
-
-    @Override
-    public String arguments() {
-      return "[options] ID";
-    }
-
-    @Override
-    public int maxPositionals() {
-      return 1;
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-      return withJson("the job");
+  static final class Status extends ApiCommand {
+    Status() {
+      super("status", "show a job: status, allocations with node and state, why it waits",
+          "[options] ID", 1, withJson("the job"));
     }
 
     @Override
@@ -231,30 +180,10 @@ final class JobCommands {
     }
   }
 
-  static final class Stop implements Command {
-    @Override
-    public String name() {
-      return "stop";
-    }
-
-    @Override
-    public String summary() {
-      return "stop a job's allocations (the job stays, stopped; run it again to restart it)";
-    }
-
-    @Override
-    public String arguments() {
-      return "[options] ID";
-    }
-
-    @Override
-    public int maxPositionals() {
-      return 1;
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-      return ClientTarget.OPTIONS;
+  static final class Stop extends ApiCommand {
+    Stop() {
+      super("stop", "stop a job's allocations (the job stays, stopped; run it again to restart it)",
+          "[options] ID", 1, ClientTarget.OPTIONS);
     }
 
     @Override
@@ -265,30 +194,10 @@ final class JobCommands {
     }
   }
 
-  static final class Scale implements Command {
-    @Override
-    public String name() {
-      return "scale";
-    }
-
-    @Override
-    public String summary() {
-      return "change a job's count: gantry job scale ID N";
-    }
-
-    @Override
-    public String arguments() {
-      return "[options] ID N";
-    }
-
-    @Override
-    public int maxPositionals() {
-      return 2;
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-      return ClientTarget.OPTIONS;
+  static final class Scale extends ApiCommand {
+    Scale() {
+      super("scale", "change a job's count: gantry job scale ID N",
+          "[options] ID N", 2, ClientTarget.OPTIONS);
     }
 
     @Override

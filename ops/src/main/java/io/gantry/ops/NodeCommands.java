@@ -2,7 +2,6 @@ package io.gantry.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gantry.ops.cli.CliContext;
-import io.gantry.ops.cli.Command;
 import io.gantry.ops.cli.CommandGroup;
 import io.gantry.ops.cli.OptionSpec;
 import io.gantry.ops.cli.ParsedArgs;
@@ -20,20 +19,10 @@ final class NodeCommands {
     return node;
   }
 
-  static final class ListNodes implements Command {
-    @Override
-    public String name() {
-      return "ls";
-    }
-
-    @Override
-    public String summary() {
-      return "list nodes: status, allocations, cpu and memory reserved of capacity";
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-      return JobCommands.withJson("the list");
+  static final class ListNodes extends ApiCommand {
+    ListNodes() {
+      super("ls", "list nodes: status, allocations, cpu and memory reserved of capacity",
+          "[options]", 0, JobCommands.withJson("the list"));
     }
 
     @Override
@@ -60,30 +49,10 @@ final class NodeCommands {
     }
   }
 
-  static final class Drain implements Command {
-    @Override
-    public String name() {
-      return "drain";
-    }
-
-    @Override
-    public String summary() {
-      return "move a node's allocations elsewhere and place nothing new there";
-    }
-
-    @Override
-    public String arguments() {
-      return "[options] ID";
-    }
-
-    @Override
-    public int maxPositionals() {
-      return 1;
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-      return ClientTarget.OPTIONS;
+  static final class Drain extends ApiCommand {
+    Drain() {
+      super("drain", "move a node's allocations elsewhere and place nothing new there",
+          "[options] ID", 1, ClientTarget.OPTIONS);
     }
 
     @Override
