@@ -23,6 +23,7 @@ public final class Main {
     gantry.add(new VersionCommand());
     gantry.add(io.gantry.ops.node.images.ImageCommands.group());
     gantry.add(io.gantry.ops.node.containers.ContainerCommands.group());
+    gantry.add(io.gantry.ops.node.containers.ContainerCommands.ps());
     return gantry;
   }
 

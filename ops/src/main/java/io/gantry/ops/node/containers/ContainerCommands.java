@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gantry.ops.cli.CliContext;
 import io.gantry.ops.cli.CliException;
+import io.gantry.ops.cli.Command;
 import io.gantry.ops.cli.CommandGroup;
 import io.gantry.ops.cli.OptionSpec;
 import io.gantry.ops.cli.ParsedArgs;
@@ -210,9 +211,21 @@ public final class ContainerCommands {
 
     // ------------------------------------------------------------------ ls
 
+    /**
+     * {@code gantry ps}: short for {@code gantry container ls}. A job's allocations on this node
+     * are containers named after the allocation, so they are listed too.
+     */
+    public static Command ps() {
+        return new Ls("ps", "short for 'gantry container ls': the node's running containers, jobs' allocations among them");
+    }
+
     static final class Ls extends ContainerCommand {
         Ls() {
-            super("ls", "list the node's containers (running ones; --all for those that ended too)", "", 0, 0,
+            this("ls", "list the node's containers (running ones; --all for those that ended too)");
+        }
+
+        Ls(String name, String summary) {
+            super(name, summary, "", 0, 0,
                     OptionSpec.flag("all", "also containers that have ended").withShort("a"),
                     OptionSpec.flag("json", "print the server's JSON"));
         }

@@ -104,6 +104,9 @@ class ContainerCliTest {
         } while (!ls.out().contains("Up ") && System.nanoTime() < deadline);
         assertTrue(ls.out().startsWith("CONTAINER ID"), ls.out());
         assertTrue(ls.out().contains(id.substring(0, 12)) && ls.out().contains("cli-web") && ls.out().contains("Up "), ls.out());
+        Run ps = gantry("ps");
+        assertEquals(0, ps.code(), ps.toString());
+        assertTrue(ps.out().startsWith("CONTAINER ID") && ps.out().contains("cli-web"), ps.out());
 
         Run logs = gantry("container", "logs", "--tail", "1", "cli-web");
         assertEquals("started\n", logs.out(), logs.toString());
