@@ -52,7 +52,7 @@ import java.util.stream.Stream;
  */
 public final class StartApiBenchmark {
 
-    private interface Mode {
+    interface Mode {
         String name();
 
         long run(int i) throws Exception;
@@ -85,16 +85,7 @@ public final class StartApiBenchmark {
         buildBusyboxImage(data, ref, config, APPLETS);
 
         // the same files as a plain directory, for runc and podman
-        Path rootfs = Files.createDirectories(work.resolve("rootfs/bin"));
-        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
-        for (String a : APPLETS) {
-            Files.createSymbolicLink(rootfs.resolve(a), Path.of("busybox"));
-        }
-        rootfs = rootfs.getParent();
-        Files.createDirectories(rootfs.resolve("etc"));
-        Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
-        Files.writeString(rootfs.resolve("etc/group"), "root:x:0:\n");
-        Files.createDirectories(rootfs.resolve("tmp"));
+        Path rootfs = busyboxRootfs(work.resolve("rootfs"), APPLETS);
 
         List<Mode> modes = new ArrayList<>();
         Server server = Server.start(data, work.resolve("server.log"));
@@ -300,7 +291,7 @@ public final class StartApiBenchmark {
     }
 
     /** podman run of the same files imported as an image; null when podman can't run it here. */
-    private static Mode podmanMode(Path podman, Path rootfs, Path work) throws Exception {
+    static Mode podmanMode(Path podman, Path rootfs, Path work) throws Exception {
         String img = "localhost/gantry-bench-true:latest";
         Path tar = work.resolve("rootfs.tar");
         if (quiet(List.of("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".")).waitFor() != 0
@@ -407,6 +398,20 @@ public final class StartApiBenchmark {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** The busybox image's files as a plain directory (for runc and podman). */
+    static Path busyboxRootfs(Path dir, List<String> applets) throws IOException {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
+        for (String a : applets) {
+            Files.createSymbolicLink(bin.resolve(a), Path.of("busybox"));
+        }
+        Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(dir.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+        Files.writeString(dir.resolve("etc/group"), "root:x:0:\n");
+        Files.createDirectories(dir.resolve("tmp"));
+        return dir;
+    }
 
     /**
      * An image of the host's static busybox with the given applets, built straight into the
