@@ -52,7 +52,7 @@ import java.util.stream.Stream;
  */
 public final class StartApiBenchmark {
 
-    private interface Mode {
+    interface Mode {
         String name();
 
         long run(int i) throws Exception;
@@ -82,27 +82,10 @@ public final class StartApiBenchmark {
         Path data = work.resolve("node");
         ImageReference ref = ImageReference.parse("localhost/bench/true:1");
         ContainerConfig config = ContainerConfig.builder().env(List.of("PATH=/bin")).cmd(List.of("/bin/true")).build();
-        LayerContent.Builder layer = LayerContent.builder().mtime(Instant.parse("2024-01-01T00:00:00Z"))
-                .dir("bin").file("bin/busybox", Path.of("/bin/busybox"), 0755)
-                .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n").file("etc/group", "root:x:0:\n").dir("tmp", 01777);
-        for (String a : APPLETS) {
-            layer.symlink("bin/" + a, "busybox");
-        }
-        ImageStore store = ImageStore.open(ContentStore.open(data));
-        ImageBuilder.create(store).platform(Platform.of("linux", "amd64")).layer(layer.build(), "COPY busybox /").config(config)
-                .build(ref);
+        buildBusyboxImage(data, ref, config, APPLETS);
 
         // the same files as a plain directory, for runc and podman
-        Path rootfs = Files.createDirectories(work.resolve("rootfs/bin"));
-        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
-        for (String a : APPLETS) {
-            Files.createSymbolicLink(rootfs.resolve(a), Path.of("busybox"));
-        }
-        rootfs = rootfs.getParent();
-        Files.createDirectories(rootfs.resolve("etc"));
-        Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
-        Files.writeString(rootfs.resolve("etc/group"), "root:x:0:\n");
-        Files.createDirectories(rootfs.resolve("tmp"));
+        Path rootfs = busyboxRootfs(work.resolve("rootfs"), APPLETS);
 
         List<Mode> modes = new ArrayList<>();
         Server server = Server.start(data, work.resolve("server.log"));
@@ -220,8 +203,17 @@ public final class StartApiBenchmark {
         }
 
         Response post(String path, byte[] body) throws IOException {
-            String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
+            return send("POST", path, body);
+        }
+
+        Response get(String path) throws IOException {
+            return send("GET", path, new byte[0]);
+        }
+
+        Response send(String method, String path, byte[] body) throws IOException {
+            String head = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
+                    + (body.length > 0 ? "\r\nContent-Type: application/json" : "")
+                    + "\r\nContent-Length: " + body.length + "\r\n\r\n";
             byte[] h = head.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             byte[] all = new byte[h.length + body.length];
             System.arraycopy(h, 0, all, 0, h.length);
@@ -299,7 +291,7 @@ public final class StartApiBenchmark {
     }
 
     /** podman run of the same files imported as an image; null when podman can't run it here. */
-    private static Mode podmanMode(Path podman, Path rootfs, Path work) throws Exception {
+    static Mode podmanMode(Path podman, Path rootfs, Path work) throws Exception {
         String img = "localhost/gantry-bench-true:latest";
         Path tar = work.resolve("rootfs.tar");
         if (quiet(List.of("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".")).waitFor() != 0
@@ -342,8 +334,13 @@ public final class StartApiBenchmark {
     // ------------------------------------------------------------------ the server
 
     /** {@code gantry server --roles agent} in a JVM of its own, with the launcher's JVM flags. */
-    private record Server(Process process, URI uri, String token) {
+    record Server(Process process, URI uri, String token) {
         static Server start(Path data, Path log) throws Exception {
+            return start(data, log, "agent");
+        }
+
+        /** The server with the given roles ({@code agent}, or {@code scheduler,agent} for all-in-one). */
+        static Server start(Path data, Path log, String roles) throws Exception {
             int port;
             int clusterPort;
             try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
@@ -357,7 +354,7 @@ public final class StartApiBenchmark {
             cmd.addAll(opts != null && !opts.isBlank() ? List.of(opts.trim().split("\\s+")) : List.of(
                     "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-Xss512k", "-XX:MaxMetaspaceSize=128m",
                     "-XX:ReservedCodeCacheSize=64m", "-XX:MaxDirectMemorySize=64m", "-XX:+ExitOnOutOfMemoryError"));
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.gantry.ops.Main", "server", "--roles", "agent",
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.gantry.ops.Main", "server", "--roles", roles,
                     "--data-dir", data.toString(), "--http", "127.0.0.1:" + port, "--cluster", "127.0.0.1:" + clusterPort,
                     "--config", conf.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -402,21 +399,51 @@ public final class StartApiBenchmark {
 
     // ------------------------------------------------------------------ helpers
 
-    private static Process quiet(List<String> cmd) throws IOException {
+    /** The busybox image's files as a plain directory (for runc and podman). */
+    static Path busyboxRootfs(Path dir, List<String> applets) throws IOException {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
+        for (String a : applets) {
+            Files.createSymbolicLink(bin.resolve(a), Path.of("busybox"));
+        }
+        Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(dir.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+        Files.writeString(dir.resolve("etc/group"), "root:x:0:\n");
+        Files.createDirectories(dir.resolve("tmp"));
+        return dir;
+    }
+
+    /**
+     * An image of the host's static busybox with the given applets, built straight into the
+     * image store of the node whose data directory is {@code data}: "already pulled".
+     */
+    static void buildBusyboxImage(Path data, ImageReference ref, ContainerConfig config, List<String> applets) throws IOException {
+        LayerContent.Builder layer = LayerContent.builder().mtime(Instant.parse("2024-01-01T00:00:00Z"))
+                .dir("bin").file("bin/busybox", Path.of("/bin/busybox"), 0755)
+                .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n").file("etc/group", "root:x:0:\n").dir("tmp", 01777);
+        for (String a : applets) {
+            layer.symlink("bin/" + a, "busybox");
+        }
+        ImageStore store = ImageStore.open(ContentStore.open(data));
+        ImageBuilder.create(store).platform(Platform.of("linux", "amd64")).layer(layer.build(), "COPY busybox /").config(config)
+                .build(ref);
+    }
+
+    static Process quiet(List<String> cmd) throws IOException {
         return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 
-    private static long percentile(long[] sorted, int p) {
+    static long percentile(long[] sorted, int p) {
         int idx = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
     }
 
-    private static double ms(long ns) {
+    static double ms(long ns) {
         return ns / 1e6;
     }
 
-    private static String status(String key, Path file) {
+    static String status(String key, Path file) {
         try {
             return Files.readAllLines(file).stream().filter(l -> l.startsWith(key + ":"))
                     .map(l -> l.substring(key.length() + 1).trim()).findFirst().orElse("?");
@@ -425,7 +452,7 @@ public final class StartApiBenchmark {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
