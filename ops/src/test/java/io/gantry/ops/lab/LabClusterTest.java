@@ -55,7 +55,7 @@ class LabClusterTest {
   void up() throws IOException {
     try {
       start();
-    } catch (Skip e) {
+    } catch (LabCommand.Skip e) {
       skipReason = e.getMessage();
     }
   }
@@ -66,10 +66,10 @@ class LabClusterTest {
     assumeTrue(skipReason == null, skipReason);
   }
 
-  private void start() throws IOException, Skip {
-    require(isRoot(), "ops/lab makes network namespaces: the lab tests run as root only");
+  private void start() throws IOException, LabCommand.Skip {
+    LabCommand.require(isRoot(), "ops/lab makes network namespaces: the lab tests run as root only");
     for (String tool : List.of("ip", "nsenter", "setsid", "curl", "jq", "docker-registry", "nft", "python3")) {
-      require(LabCommand.onPath(tool), tool + " is not installed (ops/run-tests installs what the lab needs)");
+      LabCommand.require(LabCommand.onPath(tool), tool + " is not installed (ops/run-tests installs what the lab needs)");
     }
     parent = Files.createTempDirectory("gantry-lab-test-");
     String name = "glt-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
@@ -77,26 +77,9 @@ class LabClusterTest {
     lab.run(Duration.ofMinutes(5), "up", Integer.toString(HOSTS), "--name", name).ok("ops/lab up " + HOSTS);
   }
 
-  private static final class Skip extends Exception {
-    Skip(String reason) {
-      super(reason);
-    }
-  }
-
-  private static void require(boolean condition, String reason) throws Skip {
-    if (!condition) {
-      throw new Skip(reason);
-    }
-  }
-
   @AfterAll
   void tearDown() throws IOException {
-    if (lab != null) {
-      lab.run(Duration.ofMinutes(2), "down");
-    }
-    if (parent != null) {
-      Files.deleteIfExists(parent);
-    }
+    LabCommand.down(lab, parent);
   }
 
   @Test

@@ -30,6 +30,29 @@ final class LabCommand {
     }
   }
 
+  /** Why a lab test class cannot run here (not root, a tool missing): its tests skip with it. */
+  static final class Skip extends Exception {
+    Skip(String reason) {
+      super(reason);
+    }
+  }
+
+  static void require(boolean condition, String reason) throws Skip {
+    if (!condition) {
+      throw new Skip(reason);
+    }
+  }
+
+  /** A test class's teardown: `ops/lab down` of its lab (if it was started), then its parent dir. */
+  static void down(LabCommand lab, Path parent) throws IOException {
+    if (lab != null) {
+      lab.run(Duration.ofMinutes(2), "down");
+    }
+    if (parent != null) {
+      Files.deleteIfExists(parent);
+    }
+  }
+
   private final Path script;
   private final Path dir;
   private final String name;

@@ -54,7 +54,7 @@ class LabJobsTest {
   void up() throws Exception {
     try {
       start();
-    } catch (Skip e) {
+    } catch (LabCommand.Skip e) {
       skipReason = e.getMessage();
     }
   }
@@ -66,11 +66,11 @@ class LabJobsTest {
   }
 
   private void start() throws Exception {
-    require(LabCommand.host("id", "-u").trim().equals("0"), "ops/lab makes network namespaces: the lab tests run as root only");
+    LabCommand.require(LabCommand.host("id", "-u").trim().equals("0"), "ops/lab makes network namespaces: the lab tests run as root only");
     for (String tool : List.of("ip", "nsenter", "setsid", "curl", "jq", "docker-registry", "runc")) {
-      require(LabCommand.onPath(tool), tool + " is not installed (ops/run-tests installs what the lab needs)");
+      LabCommand.require(LabCommand.onPath(tool), tool + " is not installed (ops/run-tests installs what the lab needs)");
     }
-    require(Files.isExecutable(Path.of("/bin/busybox")), "no /bin/busybox for the demo image (apt-get install busybox-static)");
+    LabCommand.require(Files.isExecutable(Path.of("/bin/busybox")), "no /bin/busybox for the demo image (apt-get install busybox-static)");
     parent = Files.createTempDirectory("gantry-lab-test-");
     String name = "glj-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
     lab = new LabCommand(parent.resolve("lab"), name);
@@ -85,30 +85,13 @@ class LabJobsTest {
         Thread.sleep(1000);
       }
     }
-    require(ready == AGENTS.size(), "the lab's agents did not register with the scheduler within 60 s"
+    LabCommand.require(ready == AGENTS.size(), "the lab's agents did not register with the scheduler within 60 s"
         + " (a build without the agent role); ready nodes: " + ready);
-  }
-
-  private static final class Skip extends Exception {
-    Skip(String reason) {
-      super(reason);
-    }
-  }
-
-  private static void require(boolean condition, String reason) throws Skip {
-    if (!condition) {
-      throw new Skip(reason);
-    }
   }
 
   @AfterAll
   void tearDown() throws IOException {
-    if (lab != null) {
-      lab.run(Duration.ofMinutes(2), "down");
-    }
-    if (parent != null) {
-      Files.deleteIfExists(parent);
-    }
+    LabCommand.down(lab, parent);
   }
 
   @Test

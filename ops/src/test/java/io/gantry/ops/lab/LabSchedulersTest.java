@@ -42,7 +42,7 @@ class LabSchedulersTest {
   void up() throws IOException {
     try {
       start();
-    } catch (Skip e) {
+    } catch (LabCommand.Skip e) {
       skipReason = e.getMessage();
     }
   }
@@ -53,12 +53,12 @@ class LabSchedulersTest {
     assumeTrue(skipReason == null, skipReason);
   }
 
-  private void start() throws IOException, Skip {
-    require(LabCommand.host("id", "-u").trim().equals("0"), "ops/lab makes network namespaces: the lab tests run as root only");
+  private void start() throws IOException, LabCommand.Skip {
+    LabCommand.require(LabCommand.host("id", "-u").trim().equals("0"), "ops/lab makes network namespaces: the lab tests run as root only");
     for (String tool : List.of("ip", "nsenter", "setsid", "curl", "jq", "docker-registry", "runuser")) {
-      require(LabCommand.onPath(tool), tool + " is not installed (ops/run-tests installs what the lab needs)");
+      LabCommand.require(LabCommand.onPath(tool), tool + " is not installed (ops/run-tests installs what the lab needs)");
     }
-    require(Files.isDirectory(Path.of("/usr/lib/postgresql")) || LabCommand.onPath("initdb"),
+    LabCommand.require(Files.isDirectory(Path.of("/usr/lib/postgresql")) || LabCommand.onPath("initdb"),
         "PostgreSQL is not installed (apt-get install postgresql): the lab's shared journal needs it");
     parent = Files.createTempDirectory("gantry-lab-test-");
     String name = "gls-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
@@ -66,26 +66,9 @@ class LabSchedulersTest {
     lab.run(Duration.ofMinutes(5), "up", "3", "--schedulers", "2", "--name", name).ok("ops/lab up 3 --schedulers 2");
   }
 
-  private static final class Skip extends Exception {
-    Skip(String reason) {
-      super(reason);
-    }
-  }
-
-  private static void require(boolean condition, String reason) throws Skip {
-    if (!condition) {
-      throw new Skip(reason);
-    }
-  }
-
   @AfterAll
   void tearDown() throws IOException {
-    if (lab != null) {
-      lab.run(Duration.ofMinutes(2), "down");
-    }
-    if (parent != null) {
-      Files.deleteIfExists(parent);
-    }
+    LabCommand.down(lab, parent);
   }
 
   @Test
