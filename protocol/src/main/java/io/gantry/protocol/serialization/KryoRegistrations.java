@@ -10,6 +10,7 @@ import io.gantry.protocol.allocation.AllocationState;
 import io.gantry.protocol.allocation.AllocationStatus;
 import io.gantry.protocol.allocation.ExitStatus;
 import io.gantry.protocol.cluster.AllocationStatusChanged;
+import io.gantry.protocol.cluster.ImageLayersResolved;
 import io.gantry.protocol.cluster.LayersChanged;
 import io.gantry.protocol.cluster.NodeRegistered;
 import io.gantry.protocol.cluster.NodeUsage;
@@ -109,6 +110,8 @@ public final class KryoRegistrations {
             new Entry(502, AllocationStatusChanged.class),
             new Entry(503, LayersChanged.class),
             new Entry(504, ReconcileReport.class),
+            new Entry(505, ImageLayersResolved.class),
+            new Entry(506, ImageLayersResolved.Layer.class),
             new Entry(550, NodeRegistered.class),
             new Entry(551, RunAllocation.class),
             new Entry(552, StopAllocation.class),

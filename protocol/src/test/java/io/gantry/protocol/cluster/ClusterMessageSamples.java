@@ -61,6 +61,10 @@ public final class ClusterMessageSamples {
                         new AllocationStatus(a2, AllocationState.FAILED, Optional.of(ExitStatus.outOfMemory()), 0,
                                 "OOM killed", Optional.empty(), AT),
                         AllocationStatus.of(AllocationId.of("gone"), AllocationState.LOST, "unknown to this node", AT))),
+                new ImageLayersResolved(NODE, "registry.local:5000/team/web:1.4", List.of(
+                        new ImageLayersResolved.Layer(digest("layer-1"), 2_811_478),
+                        new ImageLayersResolved.Layer(digest("layer-2"), 1_024),
+                        new ImageLayersResolved.Layer(digest("layer-3"), 0)), AT),
                 new NodeRegistered(4, NODE),
                 new RunAllocation(4, a1, JobSpecSamples.full(), 7, 2, Optional.of(digest("manifest"))),
                 new StopAllocation(4, a2, "job stopped"),
@@ -76,6 +80,8 @@ public final class ClusterMessageSamples {
                 new NodeUsage(NODE, NodeResources.ZERO, 0, Instant.EPOCH),
                 new LayersChanged(NODE, Set.of(), Set.of(), AT),
                 new ReconcileReport(NODE, 0, List.of()),
+                new ImageLayersResolved(NODE, "scratch-like", List.of(), AT),
+                new ImageLayersResolved(NODE, "busybox", List.of(new ImageLayersResolved.Layer(digest("one"), 1)), AT),
                 new RunAllocation(Long.MAX_VALUE, AllocationId.of("a"), JobSpecSamples.minimal(), 0, 0, Optional.empty()),
                 new StopAllocation(1, AllocationId.of("a"), ""),
                 new ReconcileRequest(1, NODE, Set.of())));

@@ -66,6 +66,8 @@ class KryoRegistrationsTest {
             "502 io.gantry.protocol.cluster.AllocationStatusChanged",
             "503 io.gantry.protocol.cluster.LayersChanged",
             "504 io.gantry.protocol.cluster.ReconcileReport",
+            "505 io.gantry.protocol.cluster.ImageLayersResolved",
+            "506 io.gantry.protocol.cluster.ImageLayersResolved$Layer",
             "550 io.gantry.protocol.cluster.NodeRegistered",
             "551 io.gantry.protocol.cluster.RunAllocation",
             "552 io.gantry.protocol.cluster.StopAllocation",
@@ -110,7 +112,7 @@ class KryoRegistrationsTest {
     @Test
     void everyClusterMessageIsRegistered() {
         Set<Class<?>> messages = concreteSubclasses(ClusterMessage.class);
-        assertEquals(9, messages.size(), messages.toString());
+        assertEquals(10, messages.size(), messages.toString());
         List<String> missing = new ArrayList<>();
         for (Class<?> m : messages) {
             if (KryoRegistrations.idOf(m).isEmpty()) {
