@@ -3,6 +3,7 @@ package io.gantry.scheduler.actor;
 import io.gantry.protocol.cluster.AgentCommand;
 import io.gantry.protocol.cluster.AgentReport;
 import io.gantry.protocol.cluster.AllocationStatusChanged;
+import io.gantry.protocol.cluster.ImageLayersResolved;
 import io.gantry.protocol.cluster.LayersChanged;
 import io.gantry.protocol.cluster.NodeUsage;
 import io.gantry.protocol.cluster.ReconcileReport;
@@ -18,6 +19,7 @@ import io.gantry.scheduler.core.SchedulerReply;
 import io.gantry.scheduler.core.SchedulerState;
 import io.gantry.scheduler.core.StateSnapshot;
 import io.gantry.scheduler.metrics.MetricsSnapshot;
+import io.gantry.scheduler.placement.ImageLayer;
 import io.gantry.scheduler.view.AllocationView;
 import io.gantry.scheduler.view.ChangeFeed;
 import io.gantry.scheduler.view.JobDetail;
@@ -433,6 +435,10 @@ public final class SchedulerActor extends EventSourcedBehavior<SchedulerActor.Co
             return decide(shell, new SchedulerCommand.ReportReconcile(r.nodeId(), r.epoch(), r.allocations()), null);
         } else if (report instanceof LayersChanged l) {
             return decide(shell, new SchedulerCommand.ReportLayers(l.nodeId(), l.added(), l.removed()), null);
+        } else if (report instanceof ImageLayersResolved i) {
+            // the core persists only what is new: the same image resolved again is no event
+            List<ImageLayer> layers = i.layers().stream().map(l -> new ImageLayer(l.digest(), l.size())).toList();
+            return decide(shell, new SchedulerCommand.LearnImageLayers(i.image(), layers), null);
         } else if (report instanceof NodeUsage u) {
             usage.put(u.nodeId(), u);
         }
