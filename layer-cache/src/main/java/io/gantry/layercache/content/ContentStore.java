@@ -3,6 +3,8 @@ package io.gantry.layercache.content;
 import io.gantry.layercache.FailedPreconditionException;
 import io.gantry.layercache.NotFoundException;
 import io.gantry.protocol.oci.Digest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +30,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -50,6 +53,9 @@ import java.util.concurrent.ExecutionException;
  *
  * <p>One process owns a data directory; writers additionally take a file lock on their ingest so
  * that a second process cannot interleave bytes into it.
+ *
+ * <p>{@link ContentListener}s hear of every blob that becomes visible or is deleted, whatever
+ * path it took (pull, peer fetch, import, build; gc or delete).
  */
 public final class ContentStore {
 
@@ -64,6 +70,7 @@ public final class ContentStore {
         }
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(ContentStore.class);
     private static final String UNKEYED_PREFIX = "tmp-";
 
     private final Path root;
@@ -75,6 +82,7 @@ public final class ContentStore {
     private final ConcurrentHashMap<Digest, CompletableFuture<BlobInfo>> inFlight = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Digest, Long> lastTouched = new ConcurrentHashMap<>();
     private final Object gcLock = new Object();
+    private final List<ContentListener> listeners = new CopyOnWriteArrayList<>();
 
     private ContentStore(Path root, Options options) throws IOException {
         this.root = root.toAbsolutePath();
@@ -101,6 +109,25 @@ public final class ContentStore {
 
     public Leases leases() {
         return leases;
+    }
+
+    /** From now on, {@code listener} hears of every blob committed or deleted. */
+    public void addListener(ContentListener listener) {
+        listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeListener(ContentListener listener) {
+        listeners.remove(listener);
+    }
+
+    private void tellListeners(Digest digest, java.util.function.Consumer<ContentListener> event) {
+        for (ContentListener l : listeners) {
+            try {
+                event.accept(l);
+            } catch (RuntimeException e) {
+                LOG.warn("content listener {} failed on blob {}: {}", l, digest, e.toString());
+            }
+        }
     }
 
     // ---- reading ---------------------------------------------------------------------------
@@ -332,6 +359,9 @@ public final class ContentStore {
             Files.setLastModifiedTime(ingestFile, FileTime.from(now));
             Files.move(ingestFile, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             AtomicFiles.syncDirectory(dir);
+            lastTouched.put(digest, now.toEpochMilli());
+            tellListeners(digest, l -> l.committed(digest, size));
+            return new BlobInfo(digest, size, now);
         }
         lastTouched.put(digest, now.toEpochMilli());
         return new BlobInfo(digest, size, now);
@@ -418,7 +448,11 @@ public final class ContentStore {
     /** Deletes a blob regardless of leases (gc is the lease-respecting path). */
     public boolean delete(Digest digest) throws IOException {
         lastTouched.remove(digest);
-        return Files.deleteIfExists(blobPath(digest));
+        boolean deleted = Files.deleteIfExists(blobPath(digest));
+        if (deleted) {
+            tellListeners(digest, l -> l.deleted(digest));
+        }
+        return deleted;
     }
 
     /** {@link #gc(long, List)} with no participants. */

@@ -401,4 +401,66 @@ class ContentStoreTest {
         assertEquals(4000, report.usageBefore());
         assertEquals(2000, report.usageAfter());
     }
+
+    /** Collects what a listener hears, as "+digest size" and "-digest". */
+    private static final class Recorder implements ContentListener {
+        final List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void committed(Digest digest, long size) {
+            heard.add("+" + digest + " " + size);
+        }
+
+        @Override
+        public void deleted(Digest digest) {
+            heard.add("-" + digest);
+        }
+    }
+
+    @Test
+    void listenersHearOfEveryBlobThatBecomesVisibleOrGoesAndOfNothingElse() throws IOException {
+        ContentStore store = ContentStore.open(dir);
+        Recorder recorder = new Recorder();
+        ContentListener failing = new ContentListener() {
+            @Override
+            public void committed(Digest digest, long size) {
+                throw new IllegalStateException("a broken listener");
+            }
+
+            @Override
+            public void deleted(Digest digest) {
+                throw new IllegalStateException("a broken listener");
+            }
+        };
+        store.addListener(failing);
+        store.addListener(recorder);
+
+        byte[] a = random(5000, 21);
+        Digest da = Digest.sha256(a);
+        try (ContentWriter writer = store.writer(da, a.length)) {
+            writer.write(a, 0, 100);
+            assertEquals(List.of(), recorder.heard, "a half-written blob is no event");
+            writer.write(a, 100, a.length - 100);
+            writer.commit();
+        }
+        Digest db = store.write(random(700, 22)).digest();
+        store.write(a); // already there: no event
+        store.fetch(db, 700, w -> {
+            throw new AssertionError("an existing blob is not fetched");
+        });
+        assertEquals(List.of("+" + da + " 5000", "+" + db + " 700"), recorder.heard,
+                "a failing listener does not keep the others from hearing, nor fail the commit");
+
+        store.leases().put("image/a", List.of(da));
+        Digest dc = store.write(random(300, 23)).digest();
+        recorder.heard.clear();
+        assertTrue(store.delete(db));
+        assertFalse(store.delete(db));
+        store.gc(5000);
+        assertEquals(List.of("-" + db, "-" + dc), recorder.heard, "delete and gc; a second delete is no event");
+
+        store.removeListener(recorder);
+        store.write(random(10, 24));
+        assertEquals(2, recorder.heard.size(), "a removed listener hears nothing more");
+    }
 }
