@@ -15,15 +15,20 @@ import java.util.Optional;
  *
  * <p>The runtime needs it for one thing the OCI runtimes don't report: whether the kernel's OOM
  * killer struck in the container's memory cgroup ({@code oom_kill} in v1's
- * {@code memory.oom_control} and in v2's {@code memory.events}).
+ * {@code memory.oom_control} and in v2's {@code memory.events}). The agent reads the containers'
+ * use of memory and cpu from the memory and cpu accounting controllers ({@link CgroupUsage}).
+ *
+ * @param v1Cpuacct    the v1 hierarchy with the {@code cpuacct} controller (often co-mounted with cpu)
+ * @param cpuInUnified the v2 tree has the {@code cpu} controller (its {@code cpu.stat} counts usage)
  */
-public record CgroupLayout(List<Path> v1Mounts, Optional<Path> v1Memory, Optional<Path> unified, boolean memoryInUnified) {
+public record CgroupLayout(List<Path> v1Mounts, Optional<Path> v1Memory, Optional<Path> unified, boolean memoryInUnified,
+                           Optional<Path> v1Cpuacct, boolean cpuInUnified) {
 
     public static CgroupLayout detect() {
         try {
             return parse(Files.readAllLines(Path.of("/proc/self/mountinfo")), readUnifiedControllers());
         } catch (IOException e) {
-            return new CgroupLayout(List.of(), Optional.empty(), Optional.empty(), false);
+            return new CgroupLayout(List.of(), Optional.empty(), Optional.empty(), false, Optional.empty(), false);
         }
     }
 
@@ -42,6 +47,7 @@ public record CgroupLayout(List<Path> v1Mounts, Optional<Path> v1Memory, Optiona
     static CgroupLayout parse(List<String> mountinfo, List<String> unifiedControllers) {
         List<Path> v1 = new ArrayList<>();
         Path memory = null;
+        Path cpuacct = null;
         Path unified = null;
         for (String line : mountinfo) {
             int dash = line.indexOf(" - ");
@@ -61,12 +67,16 @@ public record CgroupLayout(List<Path> v1Mounts, Optional<Path> v1Memory, Optiona
                 for (String opt : post[2].split(",")) {
                     if (opt.equals("memory")) {
                         memory = mountPoint;
+                    } else if (opt.equals("cpuacct")) {
+                        cpuacct = mountPoint;
                     }
                 }
             }
         }
         boolean memoryInUnified = memory == null && unified != null && unifiedControllers.contains("memory");
-        return new CgroupLayout(List.copyOf(v1), Optional.ofNullable(memory), Optional.ofNullable(unified), memoryInUnified);
+        boolean cpuInUnified = cpuacct == null && unified != null && unifiedControllers.contains("cpu");
+        return new CgroupLayout(List.copyOf(v1), Optional.ofNullable(memory), Optional.ofNullable(unified), memoryInUnified,
+                Optional.ofNullable(cpuacct), cpuInUnified);
     }
 
     /**
