@@ -9,12 +9,18 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The blobs a node gained and lost since it last told the scheduler, as one net difference: the
- * agent reports {@code LayersChanged} at most once per short interval instead of once per blob.
- * A blob committed and deleted again within the interval cancels out (the scheduler never knew
- * of it), and so does one deleted and committed again (the scheduler still counts it).
+ * What the scheduler should hear about the blobs a node holds: the net difference between what it
+ * was told last (the whole set in {@code RegisterNode}, then each {@code LayersChanged}) and what
+ * the content store holds now. The agent sends it at most once per short interval instead of a
+ * message per blob, and nothing when nothing differs: a blob committed and deleted again before
+ * the report is no news, nor is one deleted and committed again.
  *
- * <p>Not thread-safe: the agent actor owns it and feeds it the content store's events in order.
+ * <p>It compares with what was told rather than cancelling opposite events, because the whole set
+ * of a registration is listed while blobs keep changing: an event may arrive before or after the
+ * listing that already reflects it. The latest event per blob is the truth, and comparing that
+ * with the set told is right either way.
+ *
+ * <p>Not thread-safe: the agent actor owns it.
  */
 final class LayerChanges {
 
@@ -26,44 +32,41 @@ final class LayerChanges {
         }
     }
 
-    /** Per blob, its net change: true when it was added, false when it was removed. */
-    private final Map<Digest, Boolean> pending = new HashMap<>();
+    /** What the scheduler holds for this node, as far as this agent told it. */
+    private Set<Digest> told = new HashSet<>();
+    /** The latest event per blob since the last report: true when committed, false when deleted. */
+    private final Map<Digest, Boolean> latest = new HashMap<>();
 
-    void added(Digest digest) {
-        change(digest, true);
+    void committed(Digest digest) {
+        latest.put(digest, true);
     }
 
-    void removed(Digest digest) {
-        change(digest, false);
+    void deleted(Digest digest) {
+        latest.put(digest, false);
     }
 
-    private void change(Digest digest, boolean added) {
-        Boolean before = pending.get(digest);
-        if (before != null && before != added) {
-            pending.remove(digest); // the opposite change is pending: together they are none
-        } else {
-            pending.put(digest, added);
-        }
+    /** The scheduler was sent the whole set (a registration): differences count from it now. */
+    void told(Set<Digest> wholeSet) {
+        told = new HashSet<>(wholeSet);
     }
 
-    boolean isEmpty() {
-        return pending.isEmpty();
+    /** Events have arrived since the last report (they may still add up to no difference). */
+    boolean hasEvents() {
+        return !latest.isEmpty();
     }
 
-    /** The net difference so far, and a fresh start; empty when there is nothing to tell. */
+    /** The difference to send, taken as told; empty when there is none. */
     Optional<Delta> drain() {
-        if (pending.isEmpty()) {
-            return Optional.empty();
-        }
         Set<Digest> added = new HashSet<>();
         Set<Digest> removed = new HashSet<>();
-        pending.forEach((digest, wasAdded) -> (wasAdded ? added : removed).add(digest));
-        pending.clear();
-        return Optional.of(new Delta(added, removed));
-    }
-
-    /** Forgets what is pending: the node is about to send (or cannot send) its whole set instead. */
-    void clear() {
-        pending.clear();
+        latest.forEach((digest, held) -> {
+            if (held && told.add(digest)) {
+                added.add(digest);
+            } else if (!held && told.remove(digest)) {
+                removed.add(digest);
+            }
+        });
+        latest.clear();
+        return added.isEmpty() && removed.isEmpty() ? Optional.empty() : Optional.of(new Delta(added, removed));
     }
 }
