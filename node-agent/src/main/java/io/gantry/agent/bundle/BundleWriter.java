@@ -58,6 +58,11 @@ public final class BundleWriter {
 
     private static final Pattern VOLUME_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
 
+    /** The cgroup of container {@code id} under {@code cgroupParent}, as its bundle names it. */
+    public static String cgroupsPath(String cgroupParent, String id) {
+        return "/" + cgroupParent + "/" + id;
+    }
+
     /** Node-level settings. */
     public record Settings(
             Path volumesDir,
@@ -162,7 +167,7 @@ public final class BundleWriter {
                 .hostname(hostname)
                 .network(network)
                 .rootfs(rootfs, false)
-                .cgroupsPath("/" + settings.cgroupParent() + "/" + id);
+                .cgroupsPath(cgroupsPath(settings.cgroupParent(), id));
         long[] nofile = settings.hostLimits().clamp("RLIMIT_NOFILE", settings.nofile(), settings.nofile());
         b.rlimit("RLIMIT_NOFILE", nofile[0], nofile[1]);
         if (job.resources().memoryBytes() > 0) {

@@ -73,7 +73,8 @@ public final class ImageServiceRootfs implements RootfsProvider {
         ImageStore store = images.images();
         Parsed<ImageManifest> m = store.manifest(image, images.options().platform());
         Parsed<ImageConfig> config = store.config(m);
-        ResolvedImage r = new ResolvedImage(image.name(), image.target(), m.descriptor(), config.value());
+        ResolvedImage r = new ResolvedImage(image.name(), image.target(), m.descriptor(), config.value(),
+                m.value().layers());
         resolved.put(image.target().digest(), r);
         return r;
     }

@@ -2,6 +2,7 @@ package io.gantry.agent.node;
 
 import io.gantry.agent.container.ContainerConflictException;
 import io.gantry.agent.container.ContainerNotFoundException;
+import io.gantry.agent.container.ContainerPhase;
 import io.gantry.agent.container.ContainerView;
 
 import java.util.ArrayList;
@@ -101,5 +102,27 @@ public final class ContainerIndex {
 
     public List<ContainerView> all() {
         return List.copyOf(byId.values());
+    }
+
+    /** Ids of the containers whose process runs (or is being stopped): what uses the node's resources now. */
+    public List<String> liveIds() {
+        List<String> out = new ArrayList<>();
+        for (ContainerView v : byId.values()) {
+            if (v.phase().live()) {
+                out.add(v.id());
+            }
+        }
+        return out;
+    }
+
+    /** How many of the containers are allocations in phase running. */
+    public int runningAllocations() {
+        int n = 0;
+        for (ContainerView v : byId.values()) {
+            if (v.allocation().isPresent() && v.phase() == ContainerPhase.RUNNING) {
+                n++;
+            }
+        }
+        return n;
     }
 }

@@ -5,18 +5,23 @@ import io.gantry.agent.container.ContainerException;
 import io.gantry.agent.container.ContainerRequest;
 import io.gantry.agent.container.ContainerUnavailableException;
 import io.gantry.agent.container.ContainerView;
+import io.gantry.agent.container.ResolvedImage;
 import io.gantry.agent.supervision.ContainerLifecycle;
 import io.gantry.agent.supervision.ContainerOperations;
 import io.gantry.agent.supervision.ContainerRecord;
 import io.gantry.agent.supervision.ContainerSupervisor;
 import io.gantry.agent.supervision.LifecycleEvent;
 import io.gantry.agent.runtime.ContainerStatus;
+import io.gantry.layercache.content.ContentListener;
 import io.gantry.protocol.allocation.AllocationId;
 import io.gantry.protocol.allocation.AllocationStatus;
 import io.gantry.protocol.cluster.AgentCommand;
 import io.gantry.protocol.cluster.AgentReport;
 import io.gantry.protocol.cluster.AllocationStatusChanged;
+import io.gantry.protocol.cluster.ImageLayersResolved;
+import io.gantry.protocol.cluster.LayersChanged;
 import io.gantry.protocol.cluster.NodeRegistered;
+import io.gantry.protocol.cluster.NodeUsage;
 import io.gantry.protocol.cluster.ReconcileReport;
 import io.gantry.protocol.cluster.ReconcileRequest;
 import io.gantry.protocol.cluster.RegisterNode;
@@ -24,6 +29,8 @@ import io.gantry.protocol.cluster.RunAllocation;
 import io.gantry.protocol.cluster.StopAllocation;
 import io.gantry.protocol.job.JobSpec;
 import io.gantry.protocol.node.NodeInfo;
+import io.gantry.protocol.node.NodeResources;
+import io.gantry.protocol.oci.Digest;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -37,6 +44,7 @@ import org.apache.pekko.pattern.StatusReply;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -56,6 +64,15 @@ import java.util.random.RandomGenerator;
  * registers ({@link RegisterNode}) whenever a scheduler appears or moves
  * ({@link SchedulerChanged}), repeating it until the scheduler answers {@link NodeRegistered};
  * allocation changes are reported as {@link AllocationStatusChanged} while a scheduler is known.
+ *
+ * <p>Besides, for placement: the blobs the node gains and loses ({@link BlobCommitted},
+ * {@link BlobDeleted}, from the content store's {@link #contentListener}) go to the scheduler as
+ * one {@link LayersChanged} per {@code layer-report-interval} with the net difference
+ * ({@link LayerChanges}); the layers of each image an allocation resolved go as
+ * {@link ImageLayersResolved}, keyed by the job spec's image string, once per scheduler and image;
+ * and every {@code usage-interval} what the running containers use, measured off the actor by the
+ * {@link UsageMeter}, goes as {@link NodeUsage}. All of it only while registered: a registration
+ * carries the whole set of blobs anyway.
  *
  * <p>The actor decides little itself: names and prefixes are the {@link ContainerIndex}'s, the
  * allocation reports {@link AllocationReports}', a container's life its supervisor's.
@@ -104,6 +121,14 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             implements NoSerializationVerificationNeeded {
     }
 
+    /** The node's content store committed a blob: the node holds it now. */
+    public record BlobCommitted(Digest digest) implements Command {
+    }
+
+    /** The node's content store deleted a blob (gc). */
+    public record BlobDeleted(Digest digest) implements Command {
+    }
+
     /** A container found in the state directory at start, with what the runtime said about it. */
     public record Recovered(ContainerRecord record, Optional<ContainerStatus> runtime) {
     }
@@ -128,12 +153,23 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         INSTANCE
     }
 
+    private enum ReportTick implements Command {
+        LAYERS, USAGE
+    }
+
+    private record UsageMeasured(NodeResources used, int runningAllocations, Instant at) implements Command {
+    }
+
+    private record UsageFailed(String error) implements Command {
+    }
+
     /**
      * What the agent is built from.
      *
      * @param nodeInfo the node's description for the scheduler, given its HTTP address (it lists
      *                 the blobs held, so it runs off the actor's thread)
      * @param address  the node's HTTP base URL, known once the port is bound
+     * @param usage    measures what the running containers use, for {@link NodeUsage}
      */
     public record Setup(
             NodeAgentSettings settings,
@@ -145,10 +181,36 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             Executor blocking,
             Clock clock,
             RandomGenerator random,
-            List<Recovered> recovered) {
+            List<Recovered> recovered,
+            UsageMeter usage) {
     }
 
     private static final String REGISTER_TIMER = "register";
+    private static final String LAYERS_TIMER = "report-layers";
+    private static final String USAGE_TIMER = "report-usage";
+
+    /**
+     * Tells {@code agent} of every blob a content store commits or deletes: add it to the store
+     * whose blobs the node lists when it registers.
+     */
+    public static ContentListener contentListener(ActorRef<Command> agent) {
+        return new ContentListener() {
+            @Override
+            public void committed(Digest digest, long size) {
+                agent.tell(new BlobCommitted(digest));
+            }
+
+            @Override
+            public void deleted(Digest digest) {
+                agent.tell(new BlobDeleted(digest));
+            }
+
+            @Override
+            public String toString() {
+                return "the node agent's layer report";
+            }
+        };
+    }
 
     private final Setup setup;
     private final TimerScheduler<Command> timers;
@@ -162,6 +224,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private Optional<String> address = Optional.empty();
     private boolean registered;
     private boolean registering;
+    private final LayerChanges layerChanges = new LayerChanges();
+    /** Per image reference, the layers told to the current scheduler: each is told once per scheduler. */
+    private final Map<String, List<ImageLayersResolved.Layer>> imagesTold = new HashMap<>();
+    private boolean measuring;
 
     public static Behavior<Command> create(Setup setup) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeAgent(ctx, timers, setup)));
@@ -184,6 +250,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         if (!setup.recovered().isEmpty()) {
             ctx.getLog().info("node {}: {} container(s) recovered from the state directory", setup.settings().nodeId(),
                     setup.recovered().size());
+        }
+        Duration usageEvery = setup.settings().usageInterval();
+        if (!usageEvery.isZero()) {
+            timers.startTimerWithFixedDelay(USAGE_TIMER, ReportTick.USAGE, usageEvery);
         }
     }
 
@@ -221,6 +291,21 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                 .onMessage(RegisterFailed.class, m -> {
                     registering = false;
                     getContext().getLog().warn("cannot describe the node for registration: {}", m.error());
+                    return this;
+                })
+                .onMessage(BlobCommitted.class, m -> {
+                    layerChanges.committed(m.digest());
+                    return scheduleLayerReport();
+                })
+                .onMessage(BlobDeleted.class, m -> {
+                    layerChanges.deleted(m.digest());
+                    return scheduleLayerReport();
+                })
+                .onMessage(ReportTick.class, m -> m == ReportTick.LAYERS ? reportLayers() : measureUsage())
+                .onMessage(UsageMeasured.class, this::onUsageMeasured)
+                .onMessage(UsageFailed.class, m -> {
+                    measuring = false;
+                    getContext().getLog().warn("cannot measure what the containers use: {}", m.error());
                     return this;
                 })
                 .onMessage(GetStatus.class, m -> {
@@ -316,6 +401,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             index.get(g.id()).flatMap(ContainerView::allocation).ifPresent(reports::forget);
             index.remove(g.id());
             supervisors.remove(g.id());
+        } else if (m.event() instanceof ContainerSupervisor.ImageReady r) {
+            index.get(r.id()).filter(v -> v.allocation().isPresent())
+                    .ifPresent(v -> tellImageLayers(v.spec().image(), r.image()));
         }
         return this;
     }
@@ -342,6 +430,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             registering = false;
             timers.cancel(REGISTER_TIMER);
             getContext().getLog().info("node {} registered with the scheduler of epoch {}", r.nodeId(), r.epoch());
+            scheduleLayerReport();
         } else if (c instanceof RunAllocation r) {
             runAllocation(r);
         } else if (c instanceof StopAllocation s) {
@@ -420,7 +509,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private Behavior<Command> onSchedulerChanged(SchedulerChanged m) {
         scheduler = m.scheduler();
         registered = false;
+        imagesTold.clear();
         timers.cancel(REGISTER_TIMER);
+        timers.cancel(LAYERS_TIMER);
         if (scheduler.isPresent()) {
             timers.startTimerWithFixedDelay(REGISTER_TIMER, RegisterTick.INSTANCE, setup.settings().registerInterval());
             return register();
@@ -442,8 +533,70 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
     private Behavior<Command> onRegisterWith(RegisterWith m) {
         registering = false;
-        if (!registered) {
-            scheduler.ifPresent(s -> s.tell(new RegisterNode(m.node(), inbox, fence.highest())));
+        if (!registered && scheduler.isPresent()) {
+            scheduler.get().tell(new RegisterNode(m.node(), inbox, fence.highest()));
+            layerChanges.told(m.node().layers());
+        }
+        return this;
+    }
+
+    // ------------------------------------------------------------------ reports for placement
+
+    /** Arms the layer report, unless one is armed: the changes until it fires go as one message. */
+    private Behavior<Command> scheduleLayerReport() {
+        if (registered && layerChanges.hasEvents() && !timers.isTimerActive(LAYERS_TIMER)) {
+            timers.startSingleTimer(LAYERS_TIMER, ReportTick.LAYERS, setup.settings().layerReportInterval());
+        }
+        return this;
+    }
+
+    private Behavior<Command> reportLayers() {
+        if (registered && scheduler.isPresent()) {
+            layerChanges.drain().ifPresent(d -> scheduler.get().tell(new LayersChanged(setup.settings().nodeId(),
+                    d.added(), d.removed(), setup.clock().instant())));
+        }
+        return this;
+    }
+
+    /** An allocation's image resolved: its layers, under the image string its job spec gives. */
+    private void tellImageLayers(String image, ResolvedImage resolved) {
+        if (scheduler.isEmpty()) {
+            return; // the scheduler keeps what it learned; a new one hears at the next allocation
+        }
+        List<ImageLayersResolved.Layer> layers = resolved.layers().stream()
+                .map(l -> new ImageLayersResolved.Layer(l.digest(), l.size())).toList();
+        if (!layers.equals(imagesTold.get(image))) {
+            imagesTold.put(image, layers);
+            scheduler.get().tell(new ImageLayersResolved(setup.settings().nodeId(), image, layers,
+                    setup.clock().instant()));
+        }
+    }
+
+    /** Measures the live containers off the actor (cgroup files), one measurement at a time. */
+    private Behavior<Command> measureUsage() {
+        if (!registered || scheduler.isEmpty() || measuring) {
+            return this;
+        }
+        List<String> live = index.liveIds();
+        int runningAllocations = index.runningAllocations();
+        measuring = true;
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            try {
+                return setup.usage().measure(live);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, setup.blocking()), (used, err) -> used != null
+                ? new UsageMeasured(used, runningAllocations, setup.clock().instant())
+                : new UsageFailed(String.valueOf(err.getCause() != null ? err.getCause() : err)));
+        return this;
+    }
+
+    private Behavior<Command> onUsageMeasured(UsageMeasured m) {
+        measuring = false;
+        if (registered) {
+            scheduler.ifPresent(s -> s.tell(new NodeUsage(setup.settings().nodeId(), m.used(), m.runningAllocations(),
+                    m.at())));
         }
         return this;
     }

@@ -6,12 +6,15 @@ import io.gantry.agent.container.ContainerPaths;
 import io.gantry.agent.container.ContainerService;
 import io.gantry.agent.container.ImageServiceRootfs;
 import io.gantry.agent.image.ImageService;
+import io.gantry.agent.runtime.CgroupLayout;
+import io.gantry.agent.runtime.CgroupUsage;
 import io.gantry.agent.runtime.ContainerRuntime;
 import io.gantry.agent.runtime.OciCliRuntime;
 import io.gantry.agent.runtime.RuntimeCapabilities;
 import io.gantry.agent.runtime.RuntimeProbe;
 import io.gantry.agent.supervision.ContainerRecords;
 import io.gantry.agent.supervision.NodeContainerOperations;
+import io.gantry.layercache.content.ContentListener;
 import io.gantry.protocol.node.NodeInfo;
 import io.gantry.protocol.node.NodeResources;
 import io.gantry.protocol.node.RuntimeInfo;
@@ -48,7 +51,8 @@ import java.util.function.Supplier;
  * an earlier agent ({@link AgentRecovery}), then the {@link NodeAgent} actor and a
  * {@link SchedulerWatch} that makes it register with each scheduler incarnation the receptionist
  * lists. Images come from the node's {@link ImageService}, which the caller opened (the image
- * API shares it).
+ * API shares it); the agent listens to its content store to tell the scheduler which blobs the
+ * node holds, and measures its containers' use from their cgroups ({@link CgroupUsage}).
  *
  * <p>Stopping the node lets go of its containers without stopping them (the runtime's
  * {@code close}): they keep running and the next agent adopts them, as Docker's live-restore.
@@ -128,9 +132,15 @@ public final class NodeAgentRole {
                 throw new UncheckedIOException("list the blobs of " + settings.dataDir(), e);
             }
         };
+        CgroupUsage cgroups = CgroupUsage.of(CgroupLayout.detect());
+        UsageMeter usage = ids -> cgroups.sample(
+                ids.stream().map(id -> BundleWriter.cgroupsPath(settings.cgroupParent(), id)).toList(), System.nanoTime());
         NodeAgent.Setup setup = new NodeAgent.Setup(settings, ops, unavailable, nodeInfo, address, new AgentState(settings.stateDir()),
-                blocking, Clock.systemUTC(), new SecureRandom(), recovered);
+                blocking, Clock.systemUTC(), new SecureRandom(), recovered, usage);
         ActorRef<NodeAgent.Command> agent = system.systemActorOf(NodeAgent.create(setup), "node-agent", Props.empty());
+        ContentListener blobs = NodeAgent.contentListener(agent);
+        images.content().addListener(blobs);
+        closeables.add(() -> images.content().removeListener(blobs));
         system.systemActorOf(SchedulerWatch.create(agent), "scheduler-watch", Props.empty());
         ContainerService service = new AgentContainerService(system, agent, settings.askTimeout(), paths, rootfs,
                 Optional.of(new ContainerCommitter(images.images(), rootfs, images.options().platform(), Clock.systemUTC())),

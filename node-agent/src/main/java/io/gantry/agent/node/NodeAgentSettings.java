@@ -24,6 +24,9 @@ import java.util.Set;
  * @param cpuMillis     capacity offered to the scheduler; 0 for the host's
  * @param memoryBytes   capacity offered to the scheduler; 0 for the host's less {@code memoryReserve}
  * @param runtime       "auto", "runc" or "crun"
+ * @param layerReportInterval how long changes to the blobs held are gathered into one report to
+ *                      the scheduler
+ * @param usageInterval how often the containers' measured use is reported; zero: never
  */
 public record NodeAgentSettings(
         Path dataDir,
@@ -39,7 +42,9 @@ public record NodeAgentSettings(
         LogRotation logRotation,
         Set<String> insecureRegistries,
         Duration registerInterval,
-        Duration askTimeout) {
+        Duration askTimeout,
+        Duration layerReportInterval,
+        Duration usageInterval) {
 
     public NodeAgentSettings {
         dataDir = dataDir.toAbsolutePath().normalize();
@@ -49,6 +54,10 @@ public record NodeAgentSettings(
             throw new IllegalArgumentException("gantry.agent.runtime must be auto, runc or crun, got '" + runtime + "'");
         }
         insecureRegistries = Set.copyOf(insecureRegistries);
+        if (layerReportInterval.isNegative() || usageInterval.isNegative()) {
+            throw new IllegalArgumentException("gantry.agent.layer-report-interval and usage-interval must not be negative,"
+                    + " got " + layerReportInterval + " and " + usageInterval);
+        }
     }
 
     /** The defaults of reference.conf, for a node whose data lives in {@code dataDir}. */
@@ -80,7 +89,7 @@ public record NodeAgentSettings(
                     c.getDuration("stop-timeout"), new Backoff(initial, max),
                     new LogRotation(c.getBytes("logs.max-size"), c.getInt("logs.max-files")),
                     Set.copyOf(c.getStringList("insecure-registries")), c.getDuration("register-interval"),
-                    c.getDuration("ask-timeout"));
+                    c.getDuration("ask-timeout"), c.getDuration("layer-report-interval"), c.getDuration("usage-interval"));
         } catch (IllegalArgumentException e) {
             throw new ConfigException.BadValue(c.origin(), "gantry.agent", e.getMessage());
         }
@@ -88,17 +97,26 @@ public record NodeAgentSettings(
 
     public NodeAgentSettings withRestartBackoff(Backoff backoff) {
         return new NodeAgentSettings(dataDir, nodeId, labels, cpuMillis, memoryBytes, memoryReserve, runtime, cgroupParent,
-                stopTimeout, backoff, logRotation, insecureRegistries, registerInterval, askTimeout);
+                stopTimeout, backoff, logRotation, insecureRegistries, registerInterval, askTimeout, layerReportInterval,
+                usageInterval);
     }
 
     public NodeAgentSettings withNodeId(NodeId id) {
         return new NodeAgentSettings(dataDir, id, labels, cpuMillis, memoryBytes, memoryReserve, runtime, cgroupParent,
-                stopTimeout, restartBackoff, logRotation, insecureRegistries, registerInterval, askTimeout);
+                stopTimeout, restartBackoff, logRotation, insecureRegistries, registerInterval, askTimeout, layerReportInterval,
+                usageInterval);
     }
 
     public NodeAgentSettings withCgroupParent(String parent) {
         return new NodeAgentSettings(dataDir, nodeId, labels, cpuMillis, memoryBytes, memoryReserve, runtime, parent,
-                stopTimeout, restartBackoff, logRotation, insecureRegistries, registerInterval, askTimeout);
+                stopTimeout, restartBackoff, logRotation, insecureRegistries, registerInterval, askTimeout, layerReportInterval,
+                usageInterval);
+    }
+
+    public NodeAgentSettings withReportIntervals(Duration layerReport, Duration usage) {
+        return new NodeAgentSettings(dataDir, nodeId, labels, cpuMillis, memoryBytes, memoryReserve, runtime, cgroupParent,
+                stopTimeout, restartBackoff, logRotation, insecureRegistries, registerInterval, askTimeout, layerReport,
+                usage);
     }
 
     public Path stateDir() {

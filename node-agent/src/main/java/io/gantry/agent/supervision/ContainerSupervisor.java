@@ -2,6 +2,7 @@ package io.gantry.agent.supervision;
 
 import io.gantry.agent.container.ContainerConflictException;
 import io.gantry.agent.container.ContainerView;
+import io.gantry.agent.container.ResolvedImage;
 import io.gantry.agent.runtime.ContainerExit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -62,6 +63,10 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     public record Gone(String id) implements Event {
     }
 
+    /** The container's image was resolved (pulled first if it had to be): what it is made of. */
+    public record ImageReady(String id, ResolvedImage image) implements Event {
+    }
+
     private static final String RESTART_TIMER = "restart";
 
     private final ContainerLifecycle lifecycle;
@@ -94,12 +99,19 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Outcome.class, m -> apply(lifecycle.handle(m.event())))
+                .onMessage(Outcome.class, this::onOutcome)
                 .onMessage(RestartTimer.class, m -> apply(lifecycle.handle(new LifecycleEvent.RestartDue(m.run()))))
                 .onMessage(Stop.class, this::onStop)
                 .onMessage(Wait.class, this::onWait)
                 .onMessage(Remove.class, this::onRemove)
                 .build();
+    }
+
+    private Behavior<Command> onOutcome(Outcome m) {
+        if (m.event() instanceof LifecycleEvent.ImageResolved r) {
+            parent.tell(new ImageReady(lifecycle.identity().id(), r.image()));
+        }
+        return apply(lifecycle.handle(m.event()));
     }
 
     private Behavior<Command> onStop(Stop m) {

@@ -27,21 +27,46 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** {@link ContainerOperations} over a {@link FakeRuntime}: images resolve at once, records stay in memory. */
+/**
+ * {@link ContainerOperations} over a {@link FakeRuntime}: images resolve at once (or through the
+ * given resolver, e.g. a real image service), records stay in memory, nothing is mounted.
+ */
 final class FakeOperations implements ContainerOperations {
+
+    /** Makes an image ready, as {@link ContainerOperations#resolveImage}. */
+    @FunctionalInterface
+    interface Resolver {
+        ResolvedImage resolve(String reference, Optional<Digest> manifest) throws Exception;
+    }
 
     final FakeRuntime runtime;
     final Map<String, ContainerRecord> records = new ConcurrentHashMap<>();
+    private final Resolver resolver;
 
     FakeOperations(FakeRuntime runtime) {
+        this(runtime, FakeOperations::fakeImage);
+    }
+
+    FakeOperations(FakeRuntime runtime, Resolver resolver) {
         this.runtime = runtime;
+        this.resolver = resolver;
     }
 
     @Override
-    public ResolvedImage resolveImage(String reference, Optional<Digest> manifest) {
+    public ResolvedImage resolveImage(String reference, Optional<Digest> manifest) throws Exception {
+        return resolver.resolve(reference, manifest);
+    }
+
+    static ResolvedImage fakeImage(String reference, Optional<Digest> manifest) {
         Descriptor d = Descriptor.of(MediaTypes.OCI_MANIFEST, manifest.orElse(Digest.sha256(reference.getBytes())), 1);
         return new ResolvedImage(ImageReference.parse(reference), d, d,
-                ImageConfig.of(Platform.of("linux", "amd64"), ContainerConfig.builder().cmd(List.of("app")).build(), List.of()));
+                ImageConfig.of(Platform.of("linux", "amd64"), ContainerConfig.builder().cmd(List.of("app")).build(), List.of()),
+                List.of(layerOf(reference)));
+    }
+
+    /** The one layer every fake image has: 1000 bytes named after the reference. */
+    static Descriptor layerOf(String reference) {
+        return Descriptor.of(MediaTypes.OCI_LAYER_TAR_GZIP, Digest.sha256(("layer of " + reference).getBytes()), 1000);
     }
 
     @Override

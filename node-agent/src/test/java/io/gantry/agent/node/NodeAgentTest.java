@@ -15,7 +15,10 @@ import io.gantry.protocol.allocation.AllocationState;
 import io.gantry.protocol.cluster.AgentCommand;
 import io.gantry.protocol.cluster.AgentReport;
 import io.gantry.protocol.cluster.AllocationStatusChanged;
+import io.gantry.protocol.cluster.ImageLayersResolved;
+import io.gantry.protocol.cluster.LayersChanged;
 import io.gantry.protocol.cluster.NodeRegistered;
+import io.gantry.protocol.cluster.NodeUsage;
 import io.gantry.protocol.cluster.ReconcileReport;
 import io.gantry.protocol.cluster.ReconcileRequest;
 import io.gantry.protocol.cluster.RegisterNode;
@@ -27,6 +30,7 @@ import io.gantry.protocol.node.NodeId;
 import io.gantry.protocol.node.NodeInfo;
 import io.gantry.protocol.node.NodeResources;
 import io.gantry.protocol.node.RuntimeInfo;
+import io.gantry.protocol.oci.Digest;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -39,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,6 +72,10 @@ class NodeAgentTest {
     private ActorRef<NodeAgent.Command> agent;
     private ContainerService service;
     private TestProbe<AgentReport> scheduler;
+    /** The container ids the usage meter was asked about, in order. */
+    private final List<List<String>> measured = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The blobs the node lists when it registers. */
+    private volatile Set<Digest> held = Set.of();
 
     @BeforeEach
     void start() {
@@ -76,21 +85,27 @@ class NodeAgentTest {
                 pekko.loglevel = WARNING
                 """).withFallback(ConfigFactory.load()));
         runtime = new FakeRuntime(r -> r.bundle().getFileName().toString().startsWith("fail") ? FakeRuntime.exits(1, "") : FakeRuntime.runsUntilSignalled());
-        NodeAgentSettings settings = NodeAgentSettings.defaults(tmp).withNodeId(NodeId.of("n1"));
-        settings = new NodeAgentSettings(tmp, NodeId.of("n1"), Map.of("zone", "a"), 4000, 1L << 30, 0, "auto", "gantry-test",
-                Duration.ofSeconds(2), settings.restartBackoff(), settings.logRotation(), Set.of(), Duration.ofMillis(200),
-                Duration.ofSeconds(5));
-        NodeAgentSettings s = settings;
-        NodeAgent.Setup setup = new NodeAgent.Setup(settings, new FakeOperations(runtime), Optional.empty(),
-                at -> new NodeInfo(s.nodeId(), at, s.labels(), new NodeResources(4000, 1L << 30),
-                        new RuntimeInfo("fake", "1", Set.of("memory-limit")), Set.of()),
-                java.util.concurrent.CompletableFuture.completedFuture("http://127.0.0.1:1"),
-                new AgentState(tmp.resolve("state")), kit.system().dispatchers().lookup(DispatcherSelector.blocking()),
-                Clock.systemUTC(), new Random(1), List.of());
-        agent = kit.spawn(NodeAgent.create(setup), "agent");
+        agent = kit.spawn(NodeAgent.create(setup(tmp, Duration.ZERO)), "agent");
         service = new AgentContainerService(kit.system(), agent, Duration.ofSeconds(5), ContainerPaths.under(tmp),
                 null, Optional.empty(), kit.system().dispatchers().lookup(DispatcherSelector.blocking()));
         scheduler = kit.createTestProbe(AgentReport.class);
+    }
+
+    /** An agent of node n1 on the fake runtime; layer reports after 300 ms, usage every {@code usageInterval}. */
+    private NodeAgent.Setup setup(Path dir, Duration usageInterval) {
+        NodeAgentSettings defaults = NodeAgentSettings.defaults(dir).withNodeId(NodeId.of("n1"));
+        NodeAgentSettings s = new NodeAgentSettings(dir, NodeId.of("n1"), Map.of("zone", "a"), 4000, 1L << 30, 0, "auto",
+                "gantry-test", Duration.ofSeconds(2), defaults.restartBackoff(), defaults.logRotation(), Set.of(),
+                Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofMillis(300), usageInterval);
+        return new NodeAgent.Setup(s, new FakeOperations(runtime), Optional.empty(),
+                at -> new NodeInfo(s.nodeId(), at, s.labels(), new NodeResources(4000, 1L << 30),
+                        new RuntimeInfo("fake", "1", Set.of("memory-limit")), held),
+                java.util.concurrent.CompletableFuture.completedFuture("http://127.0.0.1:1"),
+                new AgentState(dir.resolve("state")), kit.system().dispatchers().lookup(DispatcherSelector.blocking()),
+                Clock.systemUTC(), new Random(1), List.of(), ids -> {
+                    measured.add(List.copyOf(ids));
+                    return new NodeResources(ids.size() * 100L, ids.size() * (8L << 20));
+                });
     }
 
     @AfterEach
@@ -242,5 +257,115 @@ class NodeAgentTest {
         assertEquals(ContainerPhase.EXITED, end.phase());
         assertEquals(1, end.restartCount());
         assertEquals(1, end.exitCode());
+    }
+
+    /** The reports of {@code type} the probe receives within {@code window}, others ignored. */
+    private static <T> List<T> collect(TestProbe<AgentReport> probe, Class<T> type, Duration window) {
+        List<T> out = new ArrayList<>();
+        long deadline = System.nanoTime() + window.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return out;
+            }
+            try {
+                AgentReport m = probe.receiveMessage(Duration.ofNanos(left));
+                if (type.isInstance(m)) {
+                    out.add(type.cast(m));
+                }
+            } catch (AssertionError timeout) {
+                return out;
+            }
+        }
+    }
+
+    static Digest digest(String s) {
+        return Digest.sha256(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void blobChangesReachTheSchedulerAsOneNetDifferencePerInterval() {
+        Digest a = digest("a");
+        Digest b = digest("b");
+        Digest c = digest("c");
+        Digest d = digest("d");
+        Digest x = digest("x");
+        // x is committed before any scheduler is known: the registration's listing has it
+        agent.tell(new NodeAgent.BlobCommitted(x));
+        held = Set.of(a, b, x);
+        registered(1);
+
+        agent.tell(new NodeAgent.BlobCommitted(c));
+        agent.tell(new NodeAgent.BlobDeleted(a));
+        agent.tell(new NodeAgent.BlobCommitted(d));
+        agent.tell(new NodeAgent.BlobDeleted(d)); // gone again before the report: no news
+        agent.tell(new NodeAgent.BlobCommitted(b)); // already told
+        List<LayersChanged> reports = collect(scheduler, LayersChanged.class, Duration.ofMillis(1500));
+        assertEquals(1, reports.size(), "one report for five changes: " + reports);
+        assertEquals(Set.of(c), reports.get(0).added());
+        assertEquals(Set.of(a), reports.get(0).removed());
+        assertEquals("n1", reports.get(0).nodeId().value());
+
+        agent.tell(new NodeAgent.BlobCommitted(a));
+        agent.tell(new NodeAgent.BlobDeleted(a));
+        assertEquals(List.of(), collect(scheduler, LayersChanged.class, Duration.ofMillis(800)),
+                "changes that add up to nothing are not sent");
+
+        agent.tell(new NodeAgent.SchedulerChanged(Optional.empty()));
+        agent.tell(new NodeAgent.BlobDeleted(c));
+        assertEquals(List.of(), collect(scheduler, LayersChanged.class, Duration.ofMillis(800)),
+                "nothing is sent while no scheduler is known");
+    }
+
+    @Test
+    void anAllocationsImageLayersAreToldOncePerSchedulerUnderTheJobsImageString() throws Exception {
+        ActorRef<AgentCommand> inbox = registered(1);
+        RunAllocation first = run(1, "a1");
+        inbox.tell(first);
+        ImageLayersResolved told = (ImageLayersResolved) scheduler.fishForMessage(Duration.ofSeconds(5),
+                m -> m instanceof ImageLayersResolved
+                        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+                        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0);
+        assertEquals(first.job().image(), told.image());
+        var layer = FakeOperations.layerOf(first.job().image());
+        assertEquals(List.of(new ImageLayersResolved.Layer(layer.digest(), layer.size())), told.layers());
+        expectState(AllocationState.RUNNING);
+
+        // the same image again, and a local container: nothing more to tell
+        inbox.tell(run(1, "a2"));
+        service.create(ContainerRequest.builder("127.0.0.1:5000/other:1").build()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertEquals(List.of(), collect(scheduler, ImageLayersResolved.class, Duration.ofMillis(800)));
+
+        // a new scheduler incarnation hears it again at the next allocation of the image
+        agent.tell(new NodeAgent.SchedulerChanged(Optional.of(scheduler.getRef())));
+        RegisterNode again = scheduler.expectMessageClass(RegisterNode.class);
+        again.agent().tell(new NodeRegistered(2, NodeId.of("n1")));
+        inbox.tell(run(2, "a3"));
+        List<ImageLayersResolved> afterFailover = collect(scheduler, ImageLayersResolved.class, Duration.ofSeconds(1));
+        assertEquals(1, afterFailover.size(), afterFailover.toString());
+        assertEquals(told.layers(), afterFailover.get(0).layers());
+    }
+
+    @Test
+    void whatTheRunningContainersUseIsReportedEveryInterval() {
+        ActorRef<NodeAgent.Command> metered = kit.spawn(NodeAgent.create(setup(tmp.resolve("usage"), Duration.ofMillis(200))),
+                "metered");
+        TestProbe<AgentReport> probe = kit.createTestProbe(AgentReport.class);
+        assertEquals(List.of(), collect(probe, NodeUsage.class, Duration.ofMillis(500)), "not before it registers");
+        metered.tell(new NodeAgent.SchedulerChanged(Optional.of(probe.getRef())));
+        RegisterNode r = probe.expectMessageClass(RegisterNode.class);
+        r.agent().tell(new NodeRegistered(1, NodeId.of("n1")));
+        NodeUsage idle = collect(probe, NodeUsage.class, Duration.ofMillis(700)).get(0);
+        assertEquals(NodeResources.ZERO, idle.used());
+        assertEquals(0, idle.runningAllocations());
+
+        r.agent().tell(run(1, "u1"));
+        NodeUsage busy = (NodeUsage) probe.fishForMessage(Duration.ofSeconds(5), m -> m instanceof NodeUsage u
+                        && u.runningAllocations() == 1
+                ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+                : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0);
+        assertEquals(new NodeResources(100, 8L << 20), busy.used(), "what the meter measured for the one container");
+        assertTrue(measured.contains(List.of("u1")), measured.toString());
+        assertEquals("n1", busy.nodeId().value());
     }
 }

@@ -39,7 +39,8 @@ final class LifecycleDriver {
     static final ResolvedImage IMAGE = new ResolvedImage(ImageReference.parse("127.0.0.1:5000/app:1"),
             Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.sha256(new byte[] {1}), 1),
             Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.sha256(new byte[] {1}), 1),
-            ImageConfig.of(Platform.of("linux", "amd64"), ContainerConfig.builder().cmd(List.of("app")).build(), List.of()));
+            ImageConfig.of(Platform.of("linux", "amd64"), ContainerConfig.builder().cmd(List.of("app")).build(), List.of()),
+            List.of());
 
     private record Timer(Instant at, long seq, Runnable task) {
     }
