@@ -39,10 +39,7 @@ final class ContainerFixtures implements AutoCloseable {
     final GantryServer server;
 
     ContainerFixtures(Path dir) throws Exception {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to run containers");
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")) || Files.isExecutable(Path.of("/usr/bin/runc")),
-                "needs runc (Debian package runc)");
-        Assumptions.assumeTrue(Files.isExecutable(BUSYBOX), "needs a static /bin/busybox (Debian package busybox-static)");
+        assumeContainersRun();
         this.dir = dir.toAbsolutePath();
         registry = LocalRegistry.start(dir.resolve("registry"));
         ImageStore build = ImageStore.open(ContentStore.open(dir.resolve("build")));
@@ -58,6 +55,14 @@ final class ContainerFixtures implements AutoCloseable {
                 gantry.agent.restart-backoff.initial = 100ms
                 gantry.images.snapshotter = auto
                 """)));
+    }
+
+    /** Skips the calling test, with the reason, where real containers cannot run. */
+    static void assumeContainersRun() {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to run containers");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")) || Files.isExecutable(Path.of("/usr/bin/runc")),
+                "needs runc (Debian package runc)");
+        Assumptions.assumeTrue(Files.isExecutable(BUSYBOX), "needs a static /bin/busybox (Debian package busybox-static)");
     }
 
     static void buildImage(ImageStore store, ImageReference name) throws IOException {
@@ -121,21 +126,25 @@ final class ContainerFixtures implements AutoCloseable {
                     System.err.println("removing the test's containers failed: " + e);
                 }
                 server.close();
-                // a safety net for a failed test: nothing of it may stay mounted on the host
-                try (io.gantry.agent.snapshot.Mounter mounter = new io.gantry.agent.snapshot.Mounter()) {
-                    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                        String target = line.split(" ")[4];
-                        if (target.startsWith(dir.toString())) {
-                            System.err.println("unmounting what the test left: " + target);
-                            mounter.unmountAll(Path.of(target));
-                        }
-                    }
-                } catch (IOException e) {
-                    System.err.println("unmounting what the test left failed: " + e);
-                }
+                unmountUnder(dir);
             }
         } finally {
             registry.close();
+        }
+    }
+
+    /** A safety net for a failed test: nothing of it may stay mounted on the host. */
+    static void unmountUnder(Path dir) {
+        try (io.gantry.agent.snapshot.Mounter mounter = new io.gantry.agent.snapshot.Mounter()) {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String target = line.split(" ")[4];
+                if (target.startsWith(dir.toString())) {
+                    System.err.println("unmounting what the test left: " + target);
+                    mounter.unmountAll(Path.of(target));
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("unmounting what the test left failed: " + e);
         }
     }
 }
