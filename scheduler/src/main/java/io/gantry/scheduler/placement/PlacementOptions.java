@@ -12,6 +12,11 @@ package io.gantry.scheduler.placement;
  * @param fitWeight        weight of the bin-pack or spread fit score
  * @param localityWeight   weight of layer locality (bytes of the image the node holds ÷ image size)
  * @param antiAffinityWeight weight of "fewer allocations of the same job on this node"
+ * @param openNodes        bin-pack: at most this many partly filled nodes are kept open to choose
+ *                         from (a fresh node is offered beside the running ones while fewer than
+ *                         that can take the allocation)
+ * @param nodesPerOpenNode bin-pack: one open node per this many nodes of the cluster, so a small
+ *                         cluster opens a fresh node only when no running node can take the allocation
  */
 public record PlacementOptions(
         int candidates,
@@ -19,9 +24,11 @@ public record PlacementOptions(
         int localityCandidates,
         double fitWeight,
         double localityWeight,
-        double antiAffinityWeight) {
+        double antiAffinityWeight,
+        int openNodes,
+        int nodesPerOpenNode) {
 
-    public static final PlacementOptions DEFAULT = new PlacementOptions(16, 64, 4, 1.0, 0.5, 0.3);
+    public static final PlacementOptions DEFAULT = new PlacementOptions(16, 64, 4, 1.0, 0.5, 0.3, 64, 32);
 
     public PlacementOptions {
         if (candidates < 1) {
@@ -34,10 +41,18 @@ public record PlacementOptions(
                 || fitWeight + localityWeight + antiAffinityWeight == 0) {
             throw new IllegalArgumentException("score weights must be non-negative and not all zero");
         }
+        if (openNodes < 1 || nodesPerOpenNode < 1) {
+            throw new IllegalArgumentException("openNodes and nodesPerOpenNode must be at least 1");
+        }
+    }
+
+    /** How many partly filled nodes bin-pack keeps open on a cluster of {@code nodes}: at least 1. */
+    public int openNodesFor(int nodes) {
+        return Math.max(1, Math.min(openNodes, nodes / nodesPerOpenNode));
     }
 
     public PlacementOptions withCandidates(int candidates) {
         return new PlacementOptions(candidates, scoreAllBelow, localityCandidates, fitWeight, localityWeight,
-                antiAffinityWeight);
+                antiAffinityWeight, openNodes, nodesPerOpenNode);
     }
 }

@@ -23,10 +23,13 @@ import java.util.Set;
  *       kube-scheduler's percentageOfNodesToScore), in the plan's seeded node order:
  *       <ul>
  *         <li>bin-pack: nodes already running something, in first-fit order from the start
- *             of the order; empty nodes only when no running node can take the ask. Allocations
- *             are thus packed into as few nodes as first-fit would, which is what keeps bin-pack
- *             within a few percent of the lower bound; a purely random sample would open a new
- *             node for nearly every placement;</li>
+ *             of the order, plus one empty node while fewer than
+ *             {@link PlacementOptions#openNodesFor the open-node count} of running nodes can take
+ *             the ask; empty nodes only when no running node can. Allocations are thus packed into
+ *             a small working set of open nodes, which is what keeps bin-pack within a few percent
+ *             of the lower bound: a purely random sample would open a new node for nearly every
+ *             placement, and a working set of one leaves nothing to balance cpu against memory
+ *             with when jobs arrive one at a time;</li>
  *         <li>spread: empty and running nodes from a seeded random start, so that load goes
  *             everywhere and not to the front of the order;</li>
  *         <li>plus a few nodes that hold the image's largest layer, so that locality can win.</li>
@@ -172,6 +175,7 @@ public final class Placer {
     private final class Cycle {
         final PlanningState s;
         final int limit;
+        final int openNodes;
         final int[] candidates;
         final int[] avoided;
         int count;
@@ -184,7 +188,8 @@ public final class Placer {
         Cycle(PlanningState s, int limit) {
             this.s = s;
             this.limit = limit;
-            int room = Math.min(s.n, 2 * limit + options.localityCandidates() + 1);
+            this.openNodes = Math.min(options.openNodesFor(s.n), s.n);
+            int room = Math.min(s.n, 2 * Math.max(limit, openNodes) + options.localityCandidates() + 1);
             this.candidates = new int[Math.max(1, room)];
             this.avoided = new int[Math.max(1, room)];
         }
@@ -198,11 +203,16 @@ public final class Placer {
                 return -1;
             }
             if (!ask.spread) {
-                // A new node is opened only when no running node can take the ask (first-fit);
-                // otherwise anti-affinity, whose term an empty node always wins, would open one
-                // for nearly every allocation while nodes are still mostly empty.
-                if (collect(s.usedNodes, ask, avoid, 0, limit, false, ask.cpu, ask.mem) == 0) {
+                // Running nodes first. A fresh node is offered beside them only while fewer than
+                // the open-node count can take the ask, and then just one: offering empty nodes
+                // freely would let anti-affinity, whose term an empty node always wins, open one for
+                // nearly every allocation; offering none until nothing fits leaves about one open
+                // node, so each allocation lands wherever it fits and nodes fill up lopsided.
+                int running = collect(s.usedNodes, ask, avoid, 0, Math.max(limit, openNodes), false, ask.cpu, ask.mem);
+                if (running == 0) {
                     collect(s.emptyNodes, ask, avoid, 0, limit, false, ask.cpu, ask.mem);
+                } else if (running < openNodes) {
+                    collect(s.emptyNodes, ask, avoid, 0, 1, false, ask.cpu, ask.mem);
                 }
             } else {
                 int start = s.random.nextInt(s.n);

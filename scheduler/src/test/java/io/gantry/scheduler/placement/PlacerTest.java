@@ -122,6 +122,43 @@ class PlacerTest {
     }
 
     @Test
+    void binpackPutsAMemoryHeavyAllocationWhereCpuIsTheScarcerResource() {
+        // "memory-full" is the fuller node, but taking the allocation would exhaust its memory and
+        // strand 44% of its cpu; on "cpu-loaded" the allocation evens the node out.
+        ClusterSnapshot snapshot = ClusterSnapshot.of(List.of(
+                withUsed(node("memory-full", 4000, 8 * GIB), 2000, 7 * GIB),
+                withUsed(node("cpu-loaded", 4000, 8 * GIB), 3000, 2 * GIB)));
+        Plan plan = placer.place(snapshot, allocations(request("cache", 250, GIB), 1), 3);
+        assertEquals(NodeId.of("cpu-loaded"), plan.placements().get(0).nodeId());
+    }
+
+    @Test
+    void aSmallClusterOpensAFreshNodeOnlyWhenNoRunningNodeFits() {
+        assertEquals(1, PlacementOptions.DEFAULT.openNodesFor(3));
+        assertEquals(31, PlacementOptions.DEFAULT.openNodesFor(1000));
+        assertEquals(64, PlacementOptions.DEFAULT.openNodesFor(10000));
+        // Both running nodes are lopsided, yet on three nodes the empty one is not offered.
+        ClusterSnapshot snapshot = ClusterSnapshot.of(List.of(
+                withUsed(node("a", 4000, 8 * GIB), 3500, 1 * GIB),
+                withUsed(node("b", 4000, 8 * GIB), 3000, 2 * GIB),
+                node("empty", 4000, 8 * GIB)));
+        Plan plan = placer.place(snapshot, allocations(request("x", 250, 256 * MIB), 1), 3);
+        assertTrue(Set.of(NodeId.of("a"), NodeId.of("b")).contains(plan.placements().get(0).nodeId()));
+    }
+
+    @Test
+    void jobsPlannedOneAtATimeStayCloseToTheLowerBound() {
+        // The benchmark's per-job scenario at 1,000 nodes: 100,000 allocations of mixed sizes, in
+        // jobs of 1-40 arriving one by one, each planned alone against what the previous left.
+        for (long seed : new long[]{1, 2}) {
+            PlacementBenchmark.Result r = PlacementBenchmark.run(placer, "per-job", 1000, 100_000, seed);
+            assertEquals(0, r.failed());
+            assertTrue(r.quality() <= 1.05, "seed " + seed + ": " + r.nodesUsed() + " nodes used, lower bound "
+                    + r.lowerBound());
+        }
+    }
+
+    @Test
     void layerLocalityPrefersTheNodeHoldingTheImage() {
         var base = digest("base");
         var app = digest("app");
