@@ -201,16 +201,19 @@ class ContainerApiTest {
         assertEquals(400, commitBad.statusCode());
         assertEquals(2, json(commitBad).path("errors").size(), commitBad.body());
 
-        // an id prefix shared by two containers is ambiguous
-        String b = null;
-        for (int i = 0; i < 40 && b == null; i++) {
+        // an id prefix shared by two containers is ambiguous: among 17 ids two share their first
+        // hex digit (pigeonhole), so this finds a pair every time
+        java.util.Map<Character, String> byFirst = new java.util.HashMap<>();
+        byFirst.put(a.charAt(0), a);
+        Character shared = null;
+        for (int i = 0; i < 16 && shared == null; i++) {
             String candidate = json(f.call("POST", "/v1/containers", "{\"image\":\"" + f.image + "\",\"cmd\":[\"true\"]}")).path("id").asText();
-            if (candidate.charAt(0) == a.charAt(0)) {
-                b = candidate;
+            if (byFirst.putIfAbsent(candidate.charAt(0), candidate) != null) {
+                shared = candidate.charAt(0);
             }
         }
-        assertTrue(b != null, "found a second id with the same first character");
-        HttpResponse<String> ambiguous = f.call("GET", "/v1/containers/" + a.charAt(0), null);
+        assertTrue(shared != null, "17 ids with 16 possible first characters share one");
+        HttpResponse<String> ambiguous = f.call("GET", "/v1/containers/" + shared, null);
         assertEquals(409, ambiguous.statusCode(), ambiguous.body());
         assertTrue(json(ambiguous).path("detail").asText().contains("ambiguous"));
         assertEquals(200, f.call("DELETE", "/v1/containers/same?force=true", null).statusCode());
