@@ -56,7 +56,8 @@ import java.util.TreeSet;
  *             (stop-first, like a destructive update in Nomad) — for a count = 1 job only once the
  *             old one is reported stopped, or its stop timeout plus one resend interval has
  *             passed, so that a single instance does not run twice; one on a draining node gets a
- *             replacement first and is stopped once the replacement runs;</li>
+ *             replacement first and is stopped once the replacement runs — except for a count = 1
+ *             job, which is drained stop-first like an update;</li>
  *         <li>indexes beyond the count are stopped (scale down removes the highest first), and
  *             a stopped job stops everything.</li>
  *       </ul>
@@ -185,6 +186,8 @@ public final class SchedulerCore {
         final List<SchedulerEffect> effects = new ArrayList<>();
         final Set<String> touched = new TreeSet<>();
         final List<Instant> wakeUps = new ArrayList<>();
+        /** Drained single instances that stay where they are for want of a node: job → why. */
+        final Map<String, FailureSummary> cannotMove = new TreeMap<>();
         boolean capacityChanged;
 
         Decision(SchedulerState state, Instant now) {
@@ -450,6 +453,10 @@ public final class SchedulerCore {
         Outcome finish() {
             if (capacityChanged) {
                 touched.addAll(state.blockedJobs());
+                // and drained single instances that had nowhere to go (occupied())
+                for (NodeId draining : state.drainingNodes()) {
+                    state.allocationsOn(draining).forEach(a -> touched.add(a.jobId()));
+                }
             }
             if (!touched.isEmpty()) {
                 plan();
@@ -502,14 +509,13 @@ public final class SchedulerCore {
             }
             List<PlacedAllocation> placed = new ArrayList<>();
             List<PlacementFailed> failed = new ArrayList<>();
+            Map<String, Integer> unplaced = new TreeMap<>();
             if (!pending.isEmpty()) {
-                long seed = new SplitMix64(state.epoch() * 0x9E3779B97F4A7C15L + state.plansApplied()).nextLong();
-                Plan plan = placer.place(state.snapshot(), pending, seed);
+                Plan plan = placer.place(state.snapshot(), pending, planSeed());
                 for (Placement p : plan.placements()) {
                     placed.add(new PlacedAllocation(p.allocationId(), p.nodeId()));
                 }
                 Map<String, FailureSummary> why = new LinkedHashMap<>();
-                Map<String, Integer> unplaced = new TreeMap<>();
                 for (PlacementFailure f : plan.failures()) {
                     why.putIfAbsent(f.jobId(), f.why());
                     unplaced.merge(f.jobId(), 1, Integer::sum);
@@ -519,6 +525,13 @@ public final class SchedulerCore {
                     if (!state.job(e.getKey()).orElseThrow().failure().equals(Optional.of(f))) {
                         failed.add(f);
                     }
+                }
+            }
+            for (Map.Entry<String, FailureSummary> e : cannotMove.entrySet()) {
+                PlacementFailed f = new PlacementFailed(e.getKey(), 1, e.getValue().text());
+                if (!unplaced.containsKey(e.getKey())
+                        && !state.job(e.getKey()).orElseThrow().failure().equals(Optional.of(f))) {
+                    failed.add(f);
                 }
             }
             if (created.isEmpty() && placed.isEmpty() && stopped.isEmpty() && failed.isEmpty()) {
@@ -541,11 +554,27 @@ public final class SchedulerCore {
             }
         }
 
+        /** The placer's seed for this command's plan: fixed by the epoch and the plans so far. */
+        private long planSeed() {
+            return new SplitMix64(state.epoch() * 0x9E3779B97F4A7C15L + state.plansApplied()).nextLong();
+        }
+
         private PlacementRequest request(String jobId, Map<String, PlacementRequest> cache) {
             return cache.computeIfAbsent(jobId, id -> {
                 JobSpec spec = state.job(id).orElseThrow().spec();
                 return PlacementRequest.of(spec, state.imageLayers(spec.image()).orElse(List.of()));
             });
+        }
+
+        /**
+         * Why a replacement of {@code mover} could not be placed now (a trial placement on the
+         * current state), or empty when it could.
+         */
+        private Optional<FailureSummary> nowhereToGo(JobRecord job, AllocationRecord mover) {
+            PendingAllocation trial = new PendingAllocation(mover.id(), PlacementRequest.of(job.spec(),
+                    state.imageLayers(job.spec().image()).orElse(List.of())), Set.of());
+            Plan plan = placer.place(state.snapshot(), List.of(trial), planSeed());
+            return plan.failures().isEmpty() ? Optional.empty() : Optional.of(plan.failures().get(0).why());
         }
 
         /** A replacement of a failed allocation avoids the node it failed on, when another fits. */
@@ -661,7 +690,25 @@ public final class SchedulerCore {
             if (movers.isEmpty()) {
                 return;
             }
-            if (keeper == null) {
+            if (keeper == null && stopFirst(job)) {
+                Optional<FailureSummary> nowhere = nowhereToGo(job, movers.get(0));
+                if (nowhere.isPresent()) {
+                    // Stopped now it would only go down: it keeps running, the job says why, and
+                    // a node that registers or frees capacity tries again (finish()).
+                    cannotMove.put(job.id(), nowhere.get());
+                    return;
+                }
+                // A single instance is drained stop-first, as Kubernetes' eviction does (kubectl
+                // drain deletes the pod, and a StatefulSet's replacement is made only once the old
+                // pod is gone): started first, the replacement would run beside the old copy for
+                // the old one's stop time, and far longer if its "running" report or the stop were
+                // lost. vacant() places the replacement once this copy is reported stopped (or
+                // lost), or at its stop deadline.
+                for (AllocationRecord m : movers) {
+                    stopped.add(new StoppedAllocation(m.id(), "node " + m.node().orElseThrow() + " drained"));
+                }
+                wakeUps.add(now.plus(job.spec().stopTimeout()).plus(config.resendAfter()));
+            } else if (keeper == null) {
                 // start-first: the allocations on the draining node run until the replacement does
                 AllocationRecord m = movers.get(0);
                 create(job, index, m, m.rescheduleAttempt(), created);
@@ -672,7 +719,10 @@ public final class SchedulerCore {
             }
         }
 
-        /** A count = 1 job is never meant to run twice: an update waits for the old copy's stop. */
+        /**
+         * A count = 1 job is never meant to run twice: an update or a drain waits for the old
+         * copy's stop.
+         */
         private boolean stopFirst(JobRecord job) {
             return job.spec().count() == 1;
         }

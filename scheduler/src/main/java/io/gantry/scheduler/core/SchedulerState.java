@@ -63,6 +63,8 @@ public final class SchedulerState {
     /** Allocations holding resources on each node. */
     private final HashMap<NodeId, LinkedHashSet<AllocationId>> activeByNode = new HashMap<>();
     private final HashMap<String, List<ImageLayer>> imageLayers = new HashMap<>();
+    /** Nodes being drained (a few at a time, so the core can look at their allocations cheaply). */
+    private final TreeSet<NodeId> drainingNodes = new TreeSet<>();
     /** Jobs with pending (unplaced) allocations. */
     private final TreeSet<String> blockedJobs = new TreeSet<>();
     /** Failed allocations waiting for their replacement, with its due time. */
@@ -146,6 +148,10 @@ public final class SchedulerState {
 
     public Optional<List<ImageLayer>> imageLayers(String image) {
         return Optional.ofNullable(imageLayers.get(image));
+    }
+
+    Set<NodeId> drainingNodes() {
+        return Collections.unmodifiableSet(drainingNodes);
     }
 
     Set<String> blockedJobs() {
@@ -261,9 +267,13 @@ public final class SchedulerState {
             Instant since = old != null && old.status() == status ? old.statusSince() : e.at();
             nodes.put(e.node().id(), new NodeRecord(e.node(), status, e.epoch(), reserved, since,
                     old != null && old.status() == status ? old.statusReason() : "registered"));
+            if (status != NodeStatus.DRAINING) {
+                drainingNodes.remove(e.node().id());
+            }
         } else if (event instanceof SchedulerEvent.NodeDown e) {
             NodeRecord n = nodeRecord(e.node());
             nodes.put(n.id(), n.withStatus(NodeStatus.DOWN, e.at(), e.reason()));
+            drainingNodes.remove(n.id());
             for (AllocationId id : List.copyOf(activeByNode.getOrDefault(n.id(), new LinkedHashSet<>()))) {
                 AllocationRecord a = allocations.get(id);
                 update(a.with(a.allocation().transition(AllocationState.LOST, e.at(), "node down: " + e.reason())));
@@ -271,6 +281,7 @@ public final class SchedulerState {
         } else if (event instanceof SchedulerEvent.NodeDrainStarted e) {
             NodeRecord n = nodeRecord(e.node());
             nodes.put(n.id(), n.withStatus(NodeStatus.DRAINING, e.at(), "drain requested"));
+            drainingNodes.add(n.id());
         } else if (event instanceof SchedulerEvent.NodeLayersChanged e) {
             NodeRecord n = nodeRecord(e.node());
             Set<Digest> layers = new HashSet<>(n.info().layers());
@@ -490,6 +501,7 @@ public final class SchedulerState {
             state.allocationsByJob.computeIfAbsent(a.jobId(), k -> new LinkedHashSet<>()).add(a.id());
         }
         s.nodes().forEach(n -> state.nodes.put(n.id(), n));
+        s.nodes().stream().filter(n -> n.status() == NodeStatus.DRAINING).forEach(n -> state.drainingNodes.add(n.id()));
         s.activeByNode().forEach((node, ids) -> state.activeByNode.put(NodeId.of(node), new LinkedHashSet<>(ids)));
         state.imageLayers.putAll(s.imageLayers());
         state.blockedJobs.addAll(s.blockedJobs());

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -417,17 +418,45 @@ class SchedulerCoreTest {
     @Test
     void drainingTheOnlyNodeKeepsItsAllocationsRunningAndSaysWhy() {
         h.registerNode(node("n1", 4000, 8 * GIB));
-        h.submit(job("web", 1));
+        h.submit(job("web", 2));
         h.acknowledgeAll();
-        AllocationRecord running = h.live("web").get(0);
+        List<AllocationRecord> running = h.live("web");
         h.drain("n1");
         h.acknowledgeAll();
-        assertEquals(AllocationState.RUNNING, h.state().allocation(running.id()).orElseThrow().state());
-        assertEquals(1, h.inState("web", AllocationState.PENDING).size());
+        for (AllocationRecord a : running) {
+            assertEquals(AllocationState.RUNNING, h.state().allocation(a.id()).orElseThrow().state());
+        }
+        assertEquals(2, h.inState("web", AllocationState.PENDING).size());
         assertEquals("1 node: node draining", h.state().job("web").orElseThrow().failure().orElseThrow().reasons());
         h.registerNode(node("n2", 4000, 8 * GIB));
         h.acknowledgeAll();
         assertEquals(Set.of("n2"), nodesOf(h.live("web")));
+        for (AllocationRecord a : running) {
+            assertEquals(AllocationState.STOPPED, h.state().allocation(a.id()).orElseThrow().state());
+        }
+    }
+
+    @Test
+    void aSingleInstanceWithNowhereToGoKeepsRunningOnTheDrainedNodeAndMovesStopFirstOnceANodeComes() {
+        h.registerNode(node("n1", 4000, 8 * GIB));
+        h.submit(job("web", 1));
+        h.acknowledgeAll();
+        AllocationRecord running = h.live("web").get(0);
+        h.drain("n1");
+        assertTrue(h.last().sends().isEmpty(), "not stopped: its replacement could go nowhere");
+        h.acknowledgeAll();
+        assertEquals(List.of(running), h.live("web"));
+        assertTrue(h.inState("web", AllocationState.PENDING).isEmpty());
+        SchedulerEvent.PlacementFailed why = new SchedulerEvent.PlacementFailed("web", 1, "1 node: node draining");
+        assertEquals(Optional.of(why), h.state().job("web").orElseThrow().failure());
+
+        Outcome registered = h.registerNode(node("n2", 4000, 8 * GIB));
+        assertTrue(registered.sends().stream().anyMatch(s -> s.command() instanceof StopAllocation st
+                && st.allocationId().equals(running.id())), "a node to go to: stop first");
+        assertTrue(registered.sends().stream().noneMatch(s -> s.command() instanceof RunAllocation));
+        h.acknowledgeAll();
+        assertEquals(Set.of("n2"), nodesOf(h.live("web")));
         assertEquals(AllocationState.STOPPED, h.state().allocation(running.id()).orElseThrow().state());
+        assertEquals(Optional.empty(), h.state().job("web").orElseThrow().failure());
     }
 }

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Commands or answers lost on the way (the simulator's findings 1, 2 and 4): the core asks again,
  * at once when the agent shows it missed a stop, and otherwise once per resend interval; and an
- * update of a count = 1 job waits for the old copy's stop (finding 3).
+ * update or a drain of a count = 1 job waits for the old copy's stop (finding 3, and the drains
+ * with background loss).
  */
 class SchedulerResendTest {
 
@@ -37,15 +38,21 @@ class SchedulerResendTest {
         return h.live("web").get(0);
     }
 
-    /** Drains n1; the replacement on n2 reports running; the stop of the old copy is lost. */
-    private AllocationRecord drainWithLostStop(AllocationRecord old) {
+    /** A count = 2 job of the same size, both copies running on n1, n2 registered. */
+    private List<AllocationRecord> twoRunningOnN1() {
+        h.registerNode(node("n1", 4000, 8 * GIB));
+        h.submit(JobSpec.builder("web", "registry.local/web:1").count(2).resources(500, GIB / 2).build());
+        h.acknowledgeAll();
+        h.registerNode(node("n2", 4000, 8 * GIB));
+        h.acknowledgeAll();
+        return h.live("web");
+    }
+
+    /** Drains n1 (a single instance: stop first); the stop of the old copy is lost. */
+    private void drainWithLostStop(AllocationRecord old) {
         h.drain("n1");
-        AllocationRecord replacement = h.inState("web", AllocationState.PLACED).get(0);
-        h.dropOutbox();
-        h.report(replacement.id(), AllocationState.RUNNING);
         assertEquals(List.of(StopAllocation.class), types(h.last(), old.id()), "the stop that gets lost");
         h.dropOutbox();
-        return replacement;
     }
 
     private static List<Class<?>> types(Outcome o, AllocationId id) {
@@ -82,9 +89,10 @@ class SchedulerResendTest {
 
     @Test
     void aLostRunningReportIsAskedForAgainSoADrainCompletes() {
-        AllocationRecord old = runningOnN1();
+        twoRunningOnN1(); // more than one instance: drained start-first
         h.drain("n1");
         AllocationRecord replacement = h.inState("web", AllocationState.PLACED).get(0);
+        AllocationRecord old = h.state().allocation(replacement.previous().orElseThrow()).orElseThrow();
         h.dropOutbox();
         h.report(replacement.id(), AllocationState.STARTING); // and then its "running" is lost
         assertTrue(types(h.advance(Duration.ofSeconds(10)), replacement.id()).isEmpty());
@@ -106,6 +114,42 @@ class SchedulerResendTest {
             stops += types(h.advance(Duration.ofSeconds(5)), old.id()).size();
         }
         assertEquals(4, stops, "at 30, 60, 90 and 120 s");
+    }
+
+    @Test
+    void aSingleInstanceIsDrainedStopFirst() {
+        AllocationRecord old = runningOnN1();
+        h.drain("n1");
+        assertEquals(List.of(StopAllocation.class), types(h.last(), old.id()));
+        assertTrue(h.last().sends().stream().noneMatch(s -> s.command() instanceof RunAllocation),
+                "nothing starts beside the copy being drained");
+        assertTrue(h.live("web").isEmpty());
+        h.acknowledgeAll(); // stopped → the replacement is placed on n2 and runs
+        assertEquals(AllocationState.STOPPED, h.state().allocation(old.id()).orElseThrow().state());
+        assertEquals(1, h.live("web").size());
+        AllocationRecord moved = h.live("web").get(0);
+        assertEquals(AllocationState.RUNNING, moved.state());
+        assertEquals("n2", moved.node().orElseThrow().value());
+        assertEquals(old.id(), moved.previous().orElseThrow());
+        assertEquals(1, h.runsSentTo("n2").size());
+    }
+
+    @Test
+    void aDrainedSingleInstanceWhoseStopIsNeverAnsweredMovesAtTheStopDeadline() {
+        AllocationRecord old = runningOnN1();
+        h.drain("n1");
+        h.dropOutbox(); // the stop is lost, and so is every resend
+        Duration deadline = h.state().job("web").orElseThrow().spec().stopTimeout()
+                .plus(h.core().config().resendAfter());
+        Duration step = Duration.ofSeconds(5);
+        for (Duration t = step; t.compareTo(deadline) < 0; t = t.plus(step)) {
+            h.advance(step);
+            h.dropOutbox();
+            assertTrue(h.live("web").isEmpty(), "still waiting at " + t);
+        }
+        h.advance(step);
+        assertEquals(1, h.live("web").size(), "placed after the deadline");
+        assertEquals(old.id(), h.live("web").get(0).previous().orElseThrow());
     }
 
     @Test
@@ -159,9 +203,10 @@ class SchedulerResendTest {
 
     @Test
     void aStartingReportStampedByAClockAheadStillGetsAskedAgain() {
-        AllocationRecord old = runningOnN1();
+        twoRunningOnN1();
         h.drain("n1");
         AllocationRecord replacement = h.inState("web", AllocationState.PLACED).get(0);
+        AllocationRecord old = h.state().allocation(replacement.previous().orElseThrow()).orElseThrow();
         h.dropOutbox();
         h.handle(new SchedulerCommand.ReportAllocation(io.gantry.protocol.node.NodeId.of("n2"), h.state().epoch(),
                 io.gantry.protocol.allocation.AllocationStatus.of(replacement.id(), AllocationState.STARTING, "",
