@@ -25,7 +25,7 @@ public record SchedulerSettings(Duration askTimeout, Duration tickInterval, int 
         try {
             SchedulerConfig core = new SchedulerConfig(nonNegative(s, "reschedule-delay"),
                     nonNegative(s, "max-reschedule-delay"), positive(s, "resend-after"),
-                    nonNegative(s, "reregistration-grace"),
+                    positive(s, "stop-resend-after"), nonNegative(s, "reregistration-grace"),
                     PlacementOptions.DEFAULT.withCandidates(s.getInt("placement-candidates")));
             return new SchedulerSettings(positive(s, "ask-timeout"), positive(s, "tick-interval"),
                     s.getInt("snapshot-every"), s.getInt("keep-snapshots"), s.getBoolean("recover-from-snapshot"),

@@ -24,6 +24,7 @@ import io.gantry.scheduler.placement.Placer;
 import io.gantry.scheduler.placement.Plan;
 import io.gantry.scheduler.placement.SplitMix64;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -72,8 +73,8 @@ import java.util.TreeSet;
  * Any command or report may be lost. At each tick, a command still unanswered after
  * {@link SchedulerConfig#resendAfter()} (since it was last sent) is sent again: RunAllocation for
  * an allocation placed, pulling or starting (the agent answers one it already has with its
- * status), StopAllocation for one asked to stop, and the ReconcileRequest of a registration until
- * the node answers. A stop is re-sent at once when the node registers again (its agent process may
+ * status) and the ReconcileRequest of a registration until the node answers; StopAllocation for
+ * one asked to stop, sooner, after {@link SchedulerConfig#stopResendAfter()}. A stop is re-sent at once when the node registers again (its agent process may
  * have lost it) or reports the allocation still running.
  *
  * <p><b>Contract with the shell:</b> {@link #handle} changes the state it is given (through
@@ -379,8 +380,9 @@ public final class SchedulerCore {
                     state.allocation(e.getKey()).ifPresent(a -> touched.add(a.jobId()));
                 }
             }
-            // Unanswered commands are sent again once per resendAfter (since the last send or the
-            // last change, whichever is later). An allocation still pulling or starting is asked
+            // Unanswered commands are sent again once per resendAfter, stops once per
+            // stopResendAfter (since the last send or the last change, whichever is later). An
+            // allocation still pulling or starting is asked
             // again too: the agent answers a RunAllocation it already has with its current status,
             // so a lost "running" report cannot stall a drain or a replacement for good.
             for (AllocationId id : List.copyOf(state.awaitingAgent())) {
@@ -393,7 +395,10 @@ public final class SchedulerCore {
                 }
                 Instant since = changed.isAfter(now) ? state.lastSent(id).orElseThrow() : changed;
                 Instant last = state.lastSent(id).filter(t -> t.isAfter(since)).orElse(since);
-                if (!last.plus(config.resendAfter()).isAfter(now)) {
+                // A stop sooner than a run: a copy that missed its stop may run beside its
+                // replacement, and the agent answers a repeated stop with "stopped" again.
+                Duration every = a.stopRequested() ? config.stopResendAfter() : config.resendAfter();
+                if (!last.plus(every).isAfter(now)) {
                     resend(a);
                 }
                 if (a.stopRequested() && a.replacedBy().isEmpty()) {

@@ -112,7 +112,7 @@ class SchedulerCoreTest {
     @Test
     void aFailedAllocationIsRescheduledElsewhereAfterAGrowingDelay() {
         SchedulerHarness h = new SchedulerHarness(new SchedulerConfig(Duration.ofSeconds(5), Duration.ofSeconds(15),
-                Duration.ofSeconds(30), Duration.ofSeconds(60), PlacementOptions.DEFAULT),
+                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(60), PlacementOptions.DEFAULT),
                 Instant.parse("2026-01-01T00:00:00Z"));
         h.registerNode(node("n1", 4000, 8 * GIB));
         h.registerNode(node("n2", 4000, 8 * GIB));

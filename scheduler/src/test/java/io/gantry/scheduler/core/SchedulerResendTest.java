@@ -18,9 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Commands or answers lost on the way (the simulator's findings 1, 2 and 4): the core asks again,
- * at once when the agent shows it missed a stop, and otherwise once per resend interval; and an
- * update or a drain of a count = 1 job waits for the old copy's stop (finding 3, and the drains
- * with background loss).
+ * at once when the agent shows it missed a stop, and otherwise once per resend interval (for a
+ * stop, the shorter stop resend interval); and an update or a drain of a count = 1 job waits for
+ * the old copy's stop (finding 3 and the findings with background loss).
  */
 class SchedulerResendTest {
 
@@ -82,7 +82,7 @@ class SchedulerResendTest {
     void aReportThatAStoppedAllocationStillRunsSendsTheStopAgain() {
         AllocationRecord old = runningOnN1();
         drainWithLostStop(old);
-        h.advance(Duration.ofSeconds(5));
+        h.advance(Duration.ofSeconds(2)); // before the stop's own resend
         Outcome reported = h.report(old.id(), AllocationState.RUNNING);
         assertEquals(List.of(StopAllocation.class), types(reported, old.id()));
     }
@@ -106,14 +106,33 @@ class SchedulerResendTest {
     }
 
     @Test
-    void anUnansweredStopIsSentAgainOncePerResendIntervalNotAtEveryTick() {
+    void anUnansweredStopIsSentAgainOncePerStopResendIntervalNotAtEveryTick() {
         AllocationRecord old = runningOnN1();
         drainWithLostStop(old);
-        int stops = 0;
-        for (int s = 5; s <= 120; s += 5) {
-            stops += types(h.advance(Duration.ofSeconds(5)), old.id()).size();
+        List<Integer> stopsAt = new java.util.ArrayList<>();
+        for (int s = 1; s <= 60; s++) {
+            if (!types(h.advance(Duration.ofSeconds(1)), old.id()).isEmpty()) {
+                stopsAt.add(s);
+            }
         }
-        assertEquals(4, stops, "at 30, 60, 90 and 120 s");
+        assertEquals(Duration.ofSeconds(5), h.core().config().stopResendAfter());
+        assertEquals(List.of(5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60), stopsAt,
+                "every 5 s, not only every 30 s (resendAfter), and not at every tick");
+    }
+
+    @Test
+    void anUnansweredRunIsStillSentAgainOnlyOncePerResendInterval() {
+        h.registerNode(node("n1", 4000, 8 * GIB));
+        h.submit(JobSpec.builder("web", "registry.local/web:1").count(1).resources(500, GIB / 2).build());
+        AllocationRecord placed = h.inState("web", AllocationState.PLACED).get(0);
+        h.dropOutbox(); // the RunAllocation is lost, and every resend
+        List<Integer> runsAt = new java.util.ArrayList<>();
+        for (int s = 1; s <= 90; s++) {
+            if (!types(h.advance(Duration.ofSeconds(1)), placed.id()).isEmpty()) {
+                runsAt.add(s);
+            }
+        }
+        assertEquals(List.of(30, 60, 90), runsAt);
     }
 
     @Test
