@@ -478,6 +478,13 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         }
         supervisors.get(id).tell(new ContainerSupervisor.Stop(v.get().spec().stopTimeout(), reason,
                 getContext().getSystem().ignoreRef()));
+        if (v.get().phase().terminal()) {
+            // Already ended, so no change will be reported: the scheduler asks again because it
+            // missed the report (it re-sends a stop until it hears one), so answer with the status,
+            // as for a RunAllocation it already has. A stop of a container still stopping is
+            // answered when it ends; the first grace period stands.
+            AllocationReports.statusOf(v.get(), setup.clock().instant()).ifPresent(this::send);
+        }
     }
 
     private void reconcile(ReconcileRequest r) {

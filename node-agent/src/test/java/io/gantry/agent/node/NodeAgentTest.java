@@ -198,6 +198,33 @@ class NodeAgentTest {
         assertEquals(1, runtime.starts().size());
     }
 
+    /** The next status report about {@code alloc}, skipping anything else the agent sends. */
+    private AllocationStatusChanged expectStatusOf(String alloc) {
+        return (AllocationStatusChanged) scheduler.fishForMessage(Duration.ofSeconds(5),
+                m -> m instanceof AllocationStatusChanged c && c.status().allocationId().value().equals(alloc)
+                        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+                        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0);
+    }
+
+    @Test
+    void aStopIsAnsweredStoppedEvenWhenRepeatedOrOfAnAllocationTheNodeDoesNotHave() {
+        // The scheduler re-sends a stop until it hears "stopped" (the first answer may be lost).
+        ActorRef<AgentCommand> inbox = registered(1);
+        inbox.tell(run(1, "a1"));
+        expectState(AllocationState.RUNNING);
+        inbox.tell(new StopAllocation(1, AllocationId.of("a1"), "node drained"));
+        expectState(AllocationState.STOPPED);
+        drain(scheduler);
+
+        inbox.tell(new StopAllocation(1, AllocationId.of("a1"), "node drained")); // "stopped" was lost
+        AllocationStatusChanged again = expectStatusOf("a1");
+        assertEquals(AllocationState.STOPPED, again.status().state(), "answered again, not ignored");
+
+        inbox.tell(new StopAllocation(1, AllocationId.of("elsewhere"), "job stopped"));
+        assertEquals(AllocationState.STOPPED, expectStatusOf("elsewhere").status().state());
+        assertEquals(1, runtime.starts().size(), "nothing started or stopped twice");
+    }
+
     @Test
     void reconcileStopsWhatTheSchedulerDoesNotKnowAndReportsWhatItAskedFor() {
         ActorRef<AgentCommand> inbox = registered(1);
