@@ -8,6 +8,7 @@ import io.gantry.protocol.job.RestartPolicy;
 import io.gantry.protocol.node.NodeStatus;
 import io.gantry.scheduler.core.JobRecord;
 import io.gantry.scheduler.core.NodeRecord;
+import io.gantry.scheduler.core.SchedulerEvent;
 import io.gantry.scheduler.core.SchedulerState;
 
 import java.util.ArrayList;
@@ -36,7 +37,9 @@ import java.util.TreeMap;
  *       stays within its capacity (ground truth); every minute the same for the scheduler's own
  *       accounting.</dd>
  *   <dt>{@code single-instance}</dt><dd>a job with count = 1 never has processes on two nodes
- *       for longer than {@code --fencing-window}.</dd>
+ *       for longer than {@code --fencing-window}; when a user brings a running job down to count
+ *       1, counted from when the scheduler has written the new count (a request lost on the way
+ *       reaches it only with the user's retry).</dd>
  *   <dt>{@code restart-policy}</dt><dd>every restart is one the job's policy allows, after at
  *       least the backoff the policy gives (exponential, reset after a run of 10 s), and every
  *       exit the policy says to restart is restarted.</dd>
@@ -70,6 +73,12 @@ final class Checker {
         int surplus;
         long overlapSince = -1;
         int overlapGen;
+        /**
+         * False from a user's request that brings a running job down to count 1 until the
+         * scheduler has written it: until then the cluster cannot know that one copy is too many
+         * (the request may be lost on the way and retried 15 s later).
+         */
+        boolean singleKnown = true;
 
         JobTruth(String id) {
             this.id = id;
@@ -139,6 +148,9 @@ final class Checker {
     /** A user asked for this (not yet acknowledged): it is what the cluster must eventually run. */
     void desire(JobSpec spec, boolean stopped) {
         JobTruth j = jobs.computeIfAbsent(spec.id(), JobTruth::new);
+        if (!stopped && spec.count() == 1 && j.desired != null && !j.stopped && j.desired.count() != 1) {
+            j.singleKnown = false; // until scheduled(): the scheduler has written the new count
+        }
         if (j.desired != null && !j.stopped) {
             desiredTotal -= j.desired.count();
         }
@@ -151,6 +163,26 @@ final class Checker {
             desiredTotal += spec.count();
         }
         recompute(j);
+    }
+
+    /**
+     * The scheduler wrote these events: a job whose count it now knows to be 1 must from now on
+     * run once (the single-instance clock starts no earlier than this).
+     */
+    void scheduled(List<SchedulerEvent> events) {
+        for (SchedulerEvent e : events) {
+            String jobId = null;
+            if (e instanceof SchedulerEvent.JobScaled s && s.count() == 1) {
+                jobId = s.jobId();
+            } else if (e instanceof SchedulerEvent.JobSubmitted s && s.spec().count() == 1) {
+                jobId = s.spec().id();
+            }
+            JobTruth j = jobId == null ? null : jobs.get(jobId);
+            if (j != null && !j.singleKnown) {
+                j.singleKnown = true;
+                recompute(j);
+            }
+        }
     }
 
     /** The scheduler acknowledged the request: from now on it must never lose it. */
@@ -294,7 +326,7 @@ final class Checker {
                 convergedNow();
             }
         }
-        boolean single = j.desired != null && !j.stopped && j.desired.count() == 1;
+        boolean single = j.desired != null && !j.stopped && j.desired.count() == 1 && j.singleKnown;
         if (single && aliveNodes >= 2) {
             if (j.overlapSince < 0) {
                 j.overlapSince = sim.now();

@@ -378,6 +378,7 @@ public final class Simulation {
         }
         trace.begin().append("persist ").append(events.size()).append(" journal=").append(journal.size());
         trace.end();
+        checker.scheduled(events);
     }
 
     /** The node is about to lose its containers (crash or downing): the checker will want them replaced. */
