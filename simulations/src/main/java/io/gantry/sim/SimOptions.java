@@ -129,6 +129,12 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
                 snapshotEvery);
     }
 
+    public SimOptions withLoss(double p) {
+        return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
+                journalJson, convergeWithin, fencingWindow, p, unsafe, traceFile, shrink, quiet, keepGoing, without,
+                snapshotEvery);
+    }
+
     public SimOptions withShrink(boolean s) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
                 journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, s, quiet, keepGoing, without, snapshotEvery);
