@@ -49,6 +49,8 @@ final class SchedulerProcess {
     private boolean alive = true;
     private boolean ready;
     private boolean busy;
+    /** This incarnation's first write (its EpochStarted) is in the journal. */
+    private boolean epochDurable;
     private final ArrayDeque<Inbound> inbox = new ArrayDeque<>();
     private long armedWakeUp = Long.MAX_VALUE;
     private long handled;
@@ -116,7 +118,6 @@ final class SchedulerProcess {
             sim.trace().begin().append("scheduler-ready ").append(sim.name(host)).append(" epoch=")
                     .append(state.epoch());
             sim.trace().end();
-            sim.checker().checkAcknowledged(state, "after recovery on " + sim.name(host));
             sim.schedulerReady(this);
             carryOut(o, -1);
             tick();
@@ -232,6 +233,14 @@ final class SchedulerProcess {
                 sim.journal().saveSnapshot(written + events.size(), state.toSnapshot());
             }
             written += events.size();
+            if (!epochDurable) {
+                // Checked here rather than right after reading the journal: a zombie's last
+                // write may land between the read and this first write, which then conflicts
+                // and stops this incarnation before it acted on the stale state (as the JDBC
+                // journal's key makes the real singleton fail and recover again).
+                epochDurable = true;
+                sim.checker().checkAcknowledged(state, "after recovery on " + sim.name(host));
+            }
             sim.eventsPersisted(events);
             busy = false;
             effects(o, requestId);
