@@ -1,5 +1,6 @@
 package io.gantry.scheduler.actor;
 
+import com.typesafe.config.ConfigFactory;
 import io.gantry.protocol.cluster.AgentCommand;
 import io.gantry.protocol.cluster.AgentReport;
 import io.gantry.protocol.cluster.AllocationStatusChanged;
@@ -36,6 +37,7 @@ import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.pubsub.Topic;
@@ -44,10 +46,15 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
+import org.apache.pekko.persistence.Persistence;
+import org.apache.pekko.persistence.SnapshotProtocol;
+import org.apache.pekko.persistence.typed.DeleteSnapshotsFailed;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.SnapshotCompleted;
+import org.apache.pekko.persistence.typed.SnapshotFailed;
 import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
@@ -225,9 +232,12 @@ public final class SchedulerActor extends EventSourcedBehavior<SchedulerActor.Co
         private final ArrayDeque<SchedulerEvent> alreadyApplied = new ArrayDeque<>();
         /** The epoch of this incarnation is durable: commands are handled, not stashed. */
         boolean started;
+        /** The sequence number of the latest snapshot (taken, or recovered from; 0 for none). */
+        long lastSnapshot;
 
-        Shell(SchedulerState state) {
+        Shell(SchedulerState state, long lastSnapshot) {
             this.state = state;
+            this.lastSnapshot = lastSnapshot;
         }
 
         void appliedByCore(List<SchedulerEvent> events) {
@@ -269,6 +279,7 @@ public final class SchedulerActor extends EventSourcedBehavior<SchedulerActor.Co
     private final ChangeFeed changes = new ChangeFeed(0);
     private final ActorRef<Topic.Command<SchedulerChange>> topic;
     private final Address selfAddress;
+    private final SnapshotRetention retention;
     private Instant wakeUpAt;
 
     private SchedulerActor(ActorContext<Command> ctx, TimerScheduler<Object> timers, SchedulerSettings settings,
@@ -281,6 +292,7 @@ public final class SchedulerActor extends EventSourcedBehavior<SchedulerActor.Co
         this.core = new SchedulerCore(settings.core());
         this.topic = ctx.spawn(Topic.create(SchedulerChange.class, CHANGES_TOPIC), "changes");
         this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address();
+        this.retention = new SnapshotRetention(settings.keepSnapshots());
         ActorRef<ClusterEvent.MemberEvent> members = ctx.messageAdapter(ClusterEvent.MemberEvent.class,
                 SchedulerActor::membership);
         Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(members, ClusterEvent.MemberEvent.class));
@@ -300,14 +312,37 @@ public final class SchedulerActor extends EventSourcedBehavior<SchedulerActor.Co
 
     @Override
     public Shell emptyState() {
-        return new Shell(new SchedulerState());
+        return new Shell(new SchedulerState(), 0);
     }
 
+    /** Snapshots are decided by {@link #shouldSnapshot}, and old ones deleted by {@link SnapshotRetention}. */
     @Override
     public RetentionCriteria retentionCriteria() {
-        return settings.snapshotEvery() > 0
-                ? RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots())
-                : RetentionCriteria.disabled();
+        return RetentionCriteria.disabled();
+    }
+
+    /** After each persisted event: the snapshot policy, with an interval that grows with the state. */
+    @Override
+    public boolean shouldSnapshot(Shell shell, SchedulerEvent event, long sequenceNr) {
+        if (!settings.snapshots().due(shell.lastSnapshot, sequenceNr, shell.state)) {
+            return false;
+        }
+        shell.lastSnapshot = sequenceNr;
+        return true;
+    }
+
+    /**
+     * Asks the snapshot store to delete the snapshots up to {@code maxSequenceNr}, as Pekko's own
+     * retention does (the same request, answered to this actor as a DeleteSnapshotsCompleted or
+     * DeleteSnapshotsFailed signal). The store's reference comes from the Persistence extension,
+     * as Pekko's typed persistence gets it itself: the typed API has no call for this.
+     */
+    private void deleteSnapshots(long maxSequenceNr) {
+        org.apache.pekko.actor.ActorRef store = Persistence.get(Adapter.toClassic(ctx.getSystem()))
+                .snapshotStoreFor(snapshotPluginId(), ConfigFactory.empty());
+        store.tell(new SnapshotProtocol.DeleteSnapshots(PERSISTENCE_ID.id(),
+                org.apache.pekko.persistence.SnapshotSelectionCriteria.create(maxSequenceNr, Long.MAX_VALUE)),
+                Adapter.toClassic(ctx.getSelf()));
     }
 
     @Override
@@ -327,7 +362,10 @@ public final class SchedulerActor extends EventSourcedBehavior<SchedulerActor.Co
 
             @Override
             public Shell fromJournal(Object from) {
-                return new Shell(SchedulerState.restore((StateSnapshot) from));
+                // Each journal event is applied once, so the events a state has applied are the
+                // sequence number it was snapshotted at.
+                SchedulerState restored = SchedulerState.restore((StateSnapshot) from);
+                return new Shell(restored, restored.eventsApplied());
             }
         };
     }
@@ -343,8 +381,18 @@ public final class SchedulerActor extends EventSourcedBehavior<SchedulerActor.Co
                 .onSignal(RecoveryCompleted.instance(), shell -> {
                     ctx.getLog().info("scheduler recovered: {} events applied, epoch {}; starting epoch {}",
                             shell.state.eventsApplied(), shell.state.epoch(), shell.state.epoch() + 1);
+                    retention.recoveredFrom(shell.lastSnapshot);
                     ctx.getSelf().tell(new Start());
                 })
+                .onSignal(SnapshotCompleted.class, (shell, done) -> {
+                    ctx.getLog().debug("scheduler snapshot after {} events written", done.metadata().sequenceNr());
+                    retention.written(done.metadata().sequenceNr()).ifPresent(this::deleteSnapshots);
+                })
+                .onSignal(SnapshotFailed.class, (shell, failed) ->
+                        ctx.getLog().warn("scheduler snapshot after {} events failed (the journal still has every"
+                                + " event): {}", failed.metadata().sequenceNr(), failed.getFailure().getMessage()))
+                .onSignal(DeleteSnapshotsFailed.class, (shell, failed) ->
+                        ctx.getLog().warn("deleting old scheduler snapshots failed: {}", failed.getFailure().getMessage()))
                 .onSignal(RecoveryFailed.class, (shell, failed) ->
                         ctx.getLog().error("scheduler recovery from its journal failed; retrying", failed.getFailure()))
                 .build();

@@ -3,6 +3,7 @@ package io.gantry.scheduler.actor;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.gantry.scheduler.core.SchedulerConfig;
+import io.gantry.scheduler.core.SnapshotPolicy;
 import io.gantry.scheduler.placement.PlacementOptions;
 
 import java.time.Duration;
@@ -10,13 +11,15 @@ import java.time.Duration;
 /**
  * The {@code gantry.scheduler} section: the singleton's timing, snapshots, and the core's knobs.
  * Invalid values fail at start with their config path.
+ *
+ * @param snapshots when to snapshot ({@code snapshot-every}, {@code snapshot-events-per-item})
  */
-public record SchedulerSettings(Duration askTimeout, Duration tickInterval, int snapshotEvery, int keepSnapshots,
-                                boolean recoverFromSnapshot, SchedulerConfig core) {
+public record SchedulerSettings(Duration askTimeout, Duration tickInterval, SnapshotPolicy snapshots,
+                                int keepSnapshots, boolean recoverFromSnapshot, SchedulerConfig core) {
 
     public SchedulerSettings {
-        if (snapshotEvery < 0 || keepSnapshots < 1) {
-            throw new IllegalArgumentException("snapshot-every must be >= 0 and keep-snapshots >= 1");
+        if (keepSnapshots < 1) {
+            throw new IllegalArgumentException("keep-snapshots must be >= 1, got " + keepSnapshots);
         }
     }
 
@@ -28,8 +31,8 @@ public record SchedulerSettings(Duration askTimeout, Duration tickInterval, int 
                     positive(s, "stop-resend-after"), nonNegative(s, "reregistration-grace"),
                     PlacementOptions.DEFAULT.withCandidates(s.getInt("placement-candidates")));
             return new SchedulerSettings(positive(s, "ask-timeout"), positive(s, "tick-interval"),
-                    s.getInt("snapshot-every"), s.getInt("keep-snapshots"), s.getBoolean("recover-from-snapshot"),
-                    core);
+                    new SnapshotPolicy(s.getInt("snapshot-every"), s.getInt("snapshot-events-per-item")),
+                    s.getInt("keep-snapshots"), s.getBoolean("recover-from-snapshot"), core);
         } catch (IllegalArgumentException e) {
             throw new ConfigException.BadValue(s.origin(), "gantry.scheduler", e.getMessage());
         }

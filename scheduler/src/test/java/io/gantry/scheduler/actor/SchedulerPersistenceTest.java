@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +36,10 @@ class SchedulerPersistenceTest {
     @Test
     void anAcknowledgedJobSurvivesARestartAndTheEpochGrows() throws Exception {
         JournalSettings journal = TestNodes.h2(dir.resolve("journal"));
-        // Snapshots every 3 events, so that the restart recovers from one plus later events.
-        Map<String, Object> conf = Map.of("gantry.scheduler.snapshot-every", 3);
+        // Snapshots every 3 events (whatever the state's size), so that the restart recovers from
+        // one plus later events.
+        Map<String, Object> conf = Map.of("gantry.scheduler.snapshot-every", 3,
+                "gantry.scheduler.snapshot-events-per-item", 0);
 
         ActorSystem<Void> first = TestNodes.start(TestNodes.config(journal, "scheduler", conf));
         JobDetail before;
@@ -96,6 +100,59 @@ class SchedulerPersistenceTest {
         } finally {
             TestNodes.terminate(third);
         }
+    }
+
+    @Test
+    void snapshotsComeAtAnIntervalThatGrowsWithTheStateAndOnlyTheLatestAreKept() throws Exception {
+        JournalSettings journal = TestNodes.h2(dir.resolve("journal"));
+        // at least every 2 events, and an event per allocation, node and job
+        Map<String, Object> conf = Map.of("gantry.scheduler.snapshot-every", 2,
+                "gantry.scheduler.snapshot-events-per-item", 1, "gantry.scheduler.keep-snapshots", 2);
+        ActorSystem<Void> system = TestNodes.start(TestNodes.config(journal, "scheduler", conf));
+        try {
+            SchedulerClient client = TestNodes.client(system, TestNodes.startScheduler(system));
+            // a job (no node to run on) scaled up and down: JobScaled + PlanApplied each time, and
+            // the state grows by the stopped allocations it keeps (up to 20 per job)
+            get(client.submit(JobSpec.builder("web", "registry.local/web:1").count(1).build()));
+            for (int i = 0; i < 30; i++) {
+                get(client.scale("web", i % 2 == 0 ? 4 : 1));
+            }
+            TestNodes.await(Duration.ofSeconds(10), "old snapshots deleted", () -> count(journal, "snapshot") == 2);
+            List<Long> at = snapshotSequenceNumbers(journal);
+            long events = rows(journal, "event_journal");
+            assertTrue(events > 60, "events written: " + events);
+            // by now the state holds over 20 items: snapshots that far apart, not every 2 events
+            assertTrue(at.get(1) - at.get(0) >= 20, "snapshots at " + at + " of " + events + " events");
+        } finally {
+            TestNodes.terminate(system);
+        }
+        ActorSystem<Void> again = TestNodes.start(TestNodes.config(journal, "scheduler", conf));
+        try {
+            SchedulerClient client = TestNodes.client(again, TestNodes.startScheduler(again));
+            assertEquals(1, get(client.job("web")).orElseThrow().count(), "recovered from the latest snapshot");
+        } finally {
+            TestNodes.terminate(again);
+        }
+    }
+
+    private static long count(JournalSettings journal, String table) {
+        try {
+            return rows(journal, table);
+        } catch (Exception e) {
+            throw new AssertionError("cannot count the rows of " + table, e);
+        }
+    }
+
+    static List<Long> snapshotSequenceNumbers(JournalSettings journal) throws Exception {
+        List<Long> out = new java.util.ArrayList<>();
+        try (Connection c = DriverManager.getConnection(journal.url(), journal.user(), journal.password());
+             ResultSet rs = c.createStatement().executeQuery("select \"sequence_number\" from \"snapshot\""
+                     + " order by \"sequence_number\"")) {
+            while (rs.next()) {
+                out.add(rs.getLong(1));
+            }
+        }
+        return out;
     }
 
     static long rows(JournalSettings journal, String table) throws Exception {
