@@ -50,10 +50,10 @@ final class ReportText {
         b.append(String.format(Locale.ROOT, "utilisation:        cpu avg %.1f%% peak %.1f%%, memory avg %.1f%% peak %.1f%%"
                         + " (reserved / capacity of live nodes)%n", 100 * s.cpuUtilSum / n, 100 * s.cpuUtilPeak,
                 100 * s.memUtilSum / n, 100 * s.memUtilPeak));
-        b.append(String.format(Locale.ROOT, "messages:           %d sent, %d delivered, %d dropped; journal %d events,"
-                        + " %d snapshots (%d MiB of JSON); %d user requests acknowledged%n", r.messagesSent,
-                r.messagesDelivered, r.messagesDropped, r.journalEvents, r.snapshots, r.snapshotBytes >> 20,
-                r.clientAcknowledged));
+        b.append(String.format(Locale.ROOT, "messages:           %d sent, %d delivered, %d dropped; journal %d events"
+                        + " (%d MiB of JSON), %d snapshots (%d MiB of JSON); %d user requests acknowledged%n",
+                r.messagesSent, r.messagesDelivered, r.messagesDropped, r.journalEvents, r.journalBytes >> 20,
+                r.snapshots, r.snapshotBytes >> 20, r.clientAcknowledged));
         b.append(String.format(Locale.ROOT, "trace:              %d lines, sha256 %s%n", r.traceLines, r.traceHash));
         b.append(String.format(Locale.ROOT, "speed:              %d events in %.2f s wall: %.0f simulated s per wall s;"
                         + " peak heap %d MiB, peak RSS %s%n", r.eventsExecuted, r.wallMillis / 1000.0,

@@ -49,6 +49,8 @@ final class SchedulerProcess {
     private boolean alive = true;
     private boolean ready;
     private boolean busy;
+    /** The journal's length at the latest snapshot (taken, or recovered from; 0 for none). */
+    private long lastSnapshot;
     /** This incarnation's first write (its EpochStarted) is in the journal. */
     private boolean epochDurable;
     private final ArrayDeque<Inbound> inbox = new ArrayDeque<>();
@@ -114,6 +116,7 @@ final class SchedulerProcess {
             state = o.state();
             written = size;
             recoveredFrom = size;
+            lastSnapshot = from;
             ready = true;
             sim.trace().begin().append("scheduler-ready ").append(sim.name(host)).append(" epoch=")
                     .append(state.epoch());
@@ -227,10 +230,10 @@ final class SchedulerProcess {
                 sim.singletonFailed(this);
                 return;
             }
-            long every = sim.options().snapshotEvery();
-            if (every > 0 && (written + events.size()) / every > written / every) {
-                // Pekko's snapshotEvery: after the write that crosses a multiple of N
-                sim.journal().saveSnapshot(written + events.size(), state.toSnapshot());
+            if (sim.options().snapshots().due(lastSnapshot, written + events.size(), state)) {
+                // the actor's decision (SchedulerActor.shouldSnapshot), after the write
+                lastSnapshot = written + events.size();
+                sim.journal().saveSnapshot(lastSnapshot, state.toSnapshot());
             }
             written += events.size();
             if (!epochDurable) {

@@ -1,5 +1,7 @@
 package io.gantry.sim;
 
+import io.gantry.scheduler.core.SnapshotPolicy;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -16,7 +18,8 @@ import java.util.Set;
  * @param journalJson     store the scheduler journal as JSON and replay it from JSON on failover
  * @param convergeWithin  after the last fault, every job must reach its desired count within this
  * @param fencingWindow   how long a count = 1 job may run on two nodes at once (a stop's grace)
- * @param snapshotEvery   the singleton snapshots its state every this many events (0: never)
+ * @param snapshots       when the singleton snapshots its state: the actor's {@link SnapshotPolicy}
+ *                        ({@code --snapshot-every}, {@code --snapshot-events-per-item})
  * @param without         fault kinds the default schedule leaves out
  * @param keepGoing       run to the end after a violation (counting the failed checks) instead of stopping
  * @param unsafe          test-only modes that break a safety mechanism so the checker must fire:
@@ -26,7 +29,7 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
                          long seedFrom, long seedTo, Path reportDir, boolean journalJson, long convergeWithin,
                          long fencingWindow, double loss, Set<String> unsafe, Path traceFile, boolean shrink,
                          boolean quiet, boolean keepGoing, Set<String> without,
-                         int snapshotEvery) {
+                         SnapshotPolicy snapshots) {
 
     public static final Set<String> UNSAFE_MODES = Set.of("no-fencing", "lose-journal");
 
@@ -62,21 +65,28 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
             Fault.Kind.fromText(k);
         }
         without = Set.copyOf(without);
-        if (snapshotEvery < 0) {
-            throw new IllegalArgumentException("--snapshot-every must be 0 (never) or more, got " + snapshotEvery);
-        }
+        java.util.Objects.requireNonNull(snapshots, "snapshots");
+    }
+
+    /** The singleton's snapshot interval at the least (0: never), as the actor's {@code snapshot-every}. */
+    public int snapshotEvery() {
+        return snapshots.minEvents();
+    }
+
+    public SimOptions withSnapshots(SnapshotPolicy p) {
+        return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing, without,
+                p);
     }
 
     public SimOptions withSnapshotEvery(int n) {
-        return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing, without,
-                n);
+        return withSnapshots(new SnapshotPolicy(n, snapshots.eventsPerItem()));
     }
 
     public SimOptions without(String... kinds) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
                 journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing,
-                Set.of(kinds), snapshotEvery);
+                Set.of(kinds), snapshots);
     }
 
     public java.util.EnumSet<Fault.Kind> excludedKinds() {
@@ -90,59 +100,59 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
     /** A small cluster: what the test sweep and a bare {@code gantry sim} run. */
     public static SimOptions defaults() {
         return new SimOptions(8, 3, 12, 36, 30 * 60_000L, "default", 1, 1, null, true, 8 * 60_000L, 20_000, 0,
-                Set.of(), null, true, false, false, Set.of(), 1000);
+                Set.of(), null, true, false, false, Set.of(), SnapshotPolicy.DEFAULT);
     }
 
     public SimOptions withSeed(long seed) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seed, seed, reportDir,
                 journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing, without,
-                snapshotEvery);
+                snapshots);
     }
 
     public SimOptions withFaults(String f) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, f, seedFrom, seedTo, reportDir,
                 journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing, without,
-                snapshotEvery);
+                snapshots);
     }
 
     public SimOptions withUnsafe(String... modes) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
                 journalJson, convergeWithin, fencingWindow, loss, Set.of(modes), traceFile, shrink, quiet, keepGoing,
-                without, snapshotEvery);
+                without, snapshots);
     }
 
     public SimOptions withSize(int nodes, int jobs, int allocations, long durationMillis) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
                 journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing, without,
-                snapshotEvery);
+                snapshots);
     }
 
     public SimOptions withReportDir(Path dir) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, dir,
                 journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, shrink, quiet, keepGoing, without,
-                snapshotEvery);
+                snapshots);
     }
 
     public SimOptions withFencingWindow(long millis) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
                 journalJson, convergeWithin, millis, loss, unsafe, traceFile, shrink, quiet, keepGoing, without,
-                snapshotEvery);
+                snapshots);
     }
 
     public SimOptions withLoss(double p) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
                 journalJson, convergeWithin, fencingWindow, p, unsafe, traceFile, shrink, quiet, keepGoing, without,
-                snapshotEvery);
+                snapshots);
     }
 
     public SimOptions withShrink(boolean s) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, s, quiet, keepGoing, without, snapshotEvery);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, traceFile, s, quiet, keepGoing, without, snapshots);
     }
 
     public SimOptions withTraceFile(Path file) {
         return new SimOptions(nodes, schedulers, jobs, allocations, durationMillis, faults, seedFrom, seedTo, reportDir,
-                journalJson, convergeWithin, fencingWindow, loss, unsafe, file, shrink, quiet, keepGoing, without, snapshotEvery);
+                journalJson, convergeWithin, fencingWindow, loss, unsafe, file, shrink, quiet, keepGoing, without, snapshots);
     }
 
     public boolean sweep() {
@@ -172,8 +182,11 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
         if (loss > 0) {
             b.append(" --loss ").append(loss);
         }
-        if (snapshotEvery != 1000) {
-            b.append(" --snapshot-every ").append(snapshotEvery);
+        if (snapshots.minEvents() != SnapshotPolicy.DEFAULT.minEvents()) {
+            b.append(" --snapshot-every ").append(snapshots.minEvents());
+        }
+        if (snapshots.eventsPerItem() != SnapshotPolicy.DEFAULT.eventsPerItem()) {
+            b.append(" --snapshot-events-per-item ").append(snapshots.eventsPerItem());
         }
         if (keepGoing) {
             b.append(" --keep-going");
@@ -203,8 +216,10 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
             new Option("report", "DIR", "also write an HTML report and the fault schedule there"),
             new Option("journal", "json|memory", "how the durable journal keeps events (default json: failover"
                     + " replays them from JSON)"),
-            new Option("snapshot-every", "N", "the singleton snapshots its state every N events; recovery restores"
-                    + " the latest and replays the rest (default 1000, as the actor; 0: never)"),
+            new Option("snapshot-every", "N", "the singleton snapshots its state every N events at the least;"
+                    + " recovery restores the latest and replays the rest (default 1000, as the actor; 0: never)"),
+            new Option("snapshot-events-per-item", "K", "and every K events per allocation, node and job in the state"
+                    + " when that is more (default 4, as the actor; 0: every N events whatever the state's size)"),
             new Option("converge-within", "D", "bound for convergence after the last fault (default 8m)"),
             new Option("fencing-window", "D", "how long a count=1 job may run on two nodes (default 20s)"),
             new Option("loss", "P", "background message loss probability (default 0)"),
@@ -253,7 +268,8 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
         boolean quiet = false;
         boolean keepGoing = false;
         Set<String> without = new LinkedHashSet<>();
-        int snapshotEvery = 1000;
+        int snapshotEvery = SnapshotPolicy.DEFAULT.minEvents();
+        int snapshotPerItem = SnapshotPolicy.DEFAULT.eventsPerItem();
         List<String> rest = new ArrayList<>(args);
         for (int i = 0; i < rest.size(); i++) {
             String a = rest.get(i);
@@ -318,6 +334,7 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
                         case "--unsafe" -> unsafe.add(value);
                         case "--trace" -> trace = Path.of(value);
                         case "--snapshot-every" -> snapshotEvery = integer(name, value);
+                        case "--snapshot-events-per-item" -> snapshotPerItem = integer(name, value);
                         case "--without" -> {
                             for (String k : value.split(",")) {
                                 if (!k.isBlank()) {
@@ -332,7 +349,8 @@ public record SimOptions(int nodes, int schedulers, int jobs, int allocations, l
         }
         int allocs = allocations == null ? jobs * 3 : allocations;
         return new SimOptions(nodes, schedulers, jobs, allocs, duration, faults, seedFrom, seedTo, report, json,
-                converge, fencing, loss, unsafe, trace, shrink, quiet, keepGoing, without, snapshotEvery);
+                converge, fencing, loss, unsafe, trace, shrink, quiet, keepGoing, without,
+                new SnapshotPolicy(snapshotEvery, snapshotPerItem));
     }
 
     private static int integer(String name, String value) {

@@ -30,6 +30,8 @@ public final class SimResult {
     final long messagesDelivered;
     final long messagesDropped;
     final long journalEvents;
+    /** The journal's size as JSON (0 with {@code --journal memory}). */
+    final long journalBytes;
     final int snapshots;
     final long snapshotBytes;
     final long finalEpoch;
@@ -63,6 +65,7 @@ public final class SimResult {
         this.messagesDelivered = sim.network().delivered();
         this.messagesDropped = sim.network().dropped();
         this.journalEvents = sim.journal().size();
+        this.journalBytes = sim.journal().bytes();
         this.snapshots = sim.journal().snapshots();
         this.snapshotBytes = sim.journal().snapshotBytes();
         this.finalEpoch = sim.lastEpoch();

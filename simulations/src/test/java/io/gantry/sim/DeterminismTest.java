@@ -1,5 +1,6 @@
 package io.gantry.sim;
 
+import io.gantry.scheduler.core.SnapshotPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +45,7 @@ class DeterminismTest {
         SimOptions json = SimOptions.defaults();
         SimOptions memory = new SimOptions(json.nodes(), json.schedulers(), json.jobs(), json.allocations(),
                 json.durationMillis(), json.faults(), 1, 1, null, false, json.convergeWithin(), json.fencingWindow(),
-                0, java.util.Set.of(), null, true, false, false, java.util.Set.of(), 1000);
+                0, java.util.Set.of(), null, true, false, false, java.util.Set.of(), json.snapshots());
         for (long seed : new long[] {3, 11}) {
             SimResult a = run(json, seed);
             SimResult b = run(memory, seed);
@@ -62,7 +63,7 @@ class DeterminismTest {
         SimOptions o = SimOptions.defaults();
         for (long seed : new long[] {3, 11, 28}) {
             SimResult full = run(o.withSnapshotEvery(0), seed);
-            SimResult snapshots = run(o.withSnapshotEvery(7), seed);
+            SimResult snapshots = run(o.withSnapshots(new SnapshotPolicy(7, 0)), seed);
             assertEquals(0, full.snapshots);
             assertTrue(snapshots.snapshots > 10, "seed " + seed + ": " + snapshots.snapshots + " snapshots");
             assertTrue(full.stats.singletonsStarted > 1, "seed " + seed + " has a failover");
