@@ -77,7 +77,7 @@ class NodeAgentTest {
                 """).withFallback(ConfigFactory.load()));
         runtime = new FakeRuntime(r -> r.bundle().getFileName().toString().startsWith("fail") ? FakeRuntime.exits(1, "") : FakeRuntime.runsUntilSignalled());
         NodeAgentSettings settings = NodeAgentSettings.defaults(tmp).withNodeId(NodeId.of("n1"));
-        settings = new NodeAgentSettings(tmp, NodeId.of("n1"), Map.of("zone", "a"), 4000, 1L << 30, 0, "auto", "gantry-test",
+        settings = new NodeAgentSettings(tmp, NodeId.of("n1"), Map.of("zone", "a"), 4000, 1L << 30, 0, "auto", "auto", "gantry-test",
                 Duration.ofSeconds(2), settings.restartBackoff(), settings.logRotation(), Set.of(), Duration.ofMillis(200),
                 Duration.ofSeconds(5));
         NodeAgentSettings s = settings;
