@@ -36,12 +36,17 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
@@ -138,6 +143,7 @@ public final class OciCliRuntime implements ContainerRuntime {
     private final CgroupLayout cgroups;
     private final String version;
     private final ScheduledExecutorService timers;
+    private final ExecutorService pumps;
     private final ConcurrentHashMap<String, Shimmed> containers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -164,6 +170,11 @@ public final class OciCliRuntime implements ContainerRuntime {
             t.setDaemon(true);
             return t;
         });
+        // Two pumps per running container, each blocked in read(2) for the container's lifetime;
+        // pooled so that a start reuses the threads of containers that ended (idle ones go after 60 s).
+        AtomicInteger pumpCount = new AtomicInteger();
+        this.pumps = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> thread("gantry-log-pump-" + pumpCount.incrementAndGet(), r));
     }
 
     public OciRuntimeBinary binary() {
@@ -504,6 +515,8 @@ public final class OciCliRuntime implements ContainerRuntime {
         }
         containers.clear();
         timers.shutdownNow();
+        // pumps stays usable: destroy() of a leftover after close still watches its shim; its
+        // threads are daemons and go when idle
     }
 
     // ---------------------------------------------------------------- one container
@@ -547,20 +560,17 @@ public final class OciCliRuntime implements ContainerRuntime {
         }
 
         void startPumps() {
-            stdout.thread = thread("gantry-log-" + id + "-stdout", () -> {
+            stderr.start(pumps, "gantry-log-" + id + "-stderr", () -> stderr.run(this));
+            stdout.start(pumps, "gantry-log-" + id + "-stdout", () -> {
                 awaitShimHoldsFifos();
                 stdout.run(this);
                 finish();
             });
-            stderr.thread = thread("gantry-log-" + id + "-stderr", () -> stderr.run(this));
-            stderr.thread.start();
-            stdout.thread.start();
         }
 
         /** For an orphan being destroyed: no logs wanted, only the exit. */
         void startWatcherOnly() {
-            stdout.thread = thread("gantry-watch-" + id, this::finish);
-            stdout.thread.start();
+            stdout.start(pumps, "gantry-watch-" + id, this::finish);
         }
 
         /**
@@ -666,7 +676,8 @@ public final class OciCliRuntime implements ContainerRuntime {
     private static final class Pump {
         final LogStream stream;
         final Path fifo;
-        volatile Thread thread;
+        private final CountDownLatch done = new CountDownLatch(1);
+        private volatile boolean started;
         volatile FileChannel channel;
         volatile boolean ended;
 
@@ -710,13 +721,28 @@ public final class OciCliRuntime implements ContainerRuntime {
             }
         }
 
+        /** Runs {@code task} on a pool thread, named {@code name} meanwhile (for thread dumps). */
+        void start(ExecutorService pool, String name, Runnable task) {
+            started = true;
+            pool.execute(() -> {
+                Thread t = Thread.currentThread();
+                String poolName = t.getName();
+                t.setName(name);
+                try {
+                    task.run();
+                } finally {
+                    done.countDown();
+                    t.setName(poolName);
+                }
+            });
+        }
+
         void awaitEnd(Duration timeout) {
-            Thread t = thread;
-            if (t == null) {
+            if (!started) {
                 return;
             }
             try {
-                t.join(timeout.toMillis());
+                done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -29,8 +29,9 @@ import java.util.stream.Stream;
  * "start" to "exit observed", median and p95 over N runs, side by side in one process:
  * <ul>
  * <li>gantry/runc: {@link OciCliRuntime#start} + {@link OciCliRuntime#await} (shim, fifos, log
- *     pumps, OOM read, all included);</li>
- * <li>runc run: the bare CLI on the same config.json, as hyperfine would run it;</li>
+ *     pumps, OOM read, all included), under the compiled gantry-shim with its loopback hook, and
+ *     under the shell shim with the sh + nsenter + ip hook (the fallback, and what ran before);</li>
+ * <li>runc run: the bare CLI on the same config.json (with either hook), as hyperfine would run it;</li>
  * <li>runc create+start+delete: the detached alternative, polling {@code runc state};</li>
  * <li>gantry/crun and crun run, through the private-mount-namespace wrapper (hybrid host);</li>
  * <li>podman run --rm --network none of an image made from the same rootfs, if podman is
@@ -63,14 +64,17 @@ public final class StartBenchmark {
         deleteTree(work);
         Files.createDirectories(work);
         Path rootfs = BusyboxRootfs.create(work.resolve("rootfs"));
-        BundleWriter writer = new BundleWriter(BundleWriter.Settings.defaults(work).withCgroupParent("gantry-bench"));
+        Shim compiled = Shim.select("compiled", work.resolve("bin"));
+        Shim sh = Shim.select("sh", work.resolve("bin"));
+        BundleWriter writer = new BundleWriter(BundleWriter.Settings.defaults(work).withCgroupParent("gantry-bench").withShim(compiled));
+        BundleWriter shWriter = new BundleWriter(BundleWriter.Settings.defaults(work).withCgroupParent("gantry-bench").withShim(sh));
         ImageConfig image = ImageConfig.of(Platform.of("linux", "amd64"),
                 ContainerConfig.builder().env(List.of("PATH=/bin")).cmd(List.of("/bin/true")).build(), List.of());
         JobSpec job = JobSpec.builder("bench", "busybox").network(NetworkMode.NONE)
                 .resources(new Resources(500, 64 * Resources.MIB)).build();
 
         // One prepared bundle per run and mode: same config, own cgroup path.
-        List<String> modeKeys = new ArrayList<>(List.of("gantry-runc", "runc-run", "runc-create"));
+        List<String> modeKeys = new ArrayList<>(List.of("gantry-runc", "runc-run", "gantry-runc-sh", "runc-run-sh", "runc-create"));
         if (crunPath.isPresent()) {
             modeKeys.addAll(List.of("gantry-crun", "crun-run"));
         }
@@ -79,18 +83,24 @@ public final class StartBenchmark {
             List<Path> list = new ArrayList<>();
             for (int i = 0; i < warmup + runs; i++) {
                 String id = key + "-" + i;
-                list.add(writer.write(id, image, job, rootfs, work.resolve("bundles").resolve(id), null).dir());
+                list.add((key.endsWith("-sh") ? shWriter : writer).write(id, image, job, rootfs, work.resolve("bundles").resolve(id), null).dir());
             }
             bundles.put(key, list);
         }
 
         List<Mode> modes = new ArrayList<>();
-        modes.add(gantryMode("gantry/runc (OciCliRuntime)", OciRuntimeBinary.runc(runcPath), work.resolve("g-runc"), "gantry-runc", bundles.get("gantry-runc")));
-        modes.add(cliRunMode("runc run (bare)", List.of(runcPath.toString()), work.resolve("bare-runc"), "runc-run", bundles.get("runc-run")));
+        modes.add(gantryMode("gantry/runc, compiled shim + hook", OciRuntimeBinary.runc(runcPath), compiled, work.resolve("g-runc"),
+                "gantry-runc", bundles.get("gantry-runc")));
+        modes.add(cliRunMode("runc run (bare, compiled hook)", List.of(runcPath.toString()), work.resolve("bare-runc"), "runc-run", bundles.get("runc-run")));
+        modes.add(gantryMode("gantry/runc, sh shim + sh/nsenter/ip hook", OciRuntimeBinary.runc(runcPath), sh, work.resolve("g-runc-sh"),
+                "gantry-runc-sh", bundles.get("gantry-runc-sh")));
+        modes.add(cliRunMode("runc run (bare, sh/nsenter/ip hook)", List.of(runcPath.toString()), work.resolve("bare-runc-sh"),
+                "runc-run-sh", bundles.get("runc-run-sh")));
         modes.add(createStartMode(runcPath, work.resolve("bare-runc-cs"), bundles.get("runc-create")));
         if (crunPath.isPresent()) {
             OciRuntimeBinary crun = OciRuntimeBinary.crunWithoutUnifiedMount(crunPath.get());
-            modes.add(gantryMode("gantry/crun (OciCliRuntime, private mntns)", crun, work.resolve("g-crun"), "gantry-crun", bundles.get("gantry-crun")));
+            modes.add(gantryMode("gantry/crun, compiled shim (private mntns)", crun, compiled, work.resolve("g-crun"), "gantry-crun",
+                    bundles.get("gantry-crun")));
             modes.add(cliRunMode("crun run (bare, private mntns)", crun.command(), work.resolve("bare-crun"), "crun-run", bundles.get("crun-run")));
         }
         if (podman.isPresent()) {
@@ -131,16 +141,25 @@ public final class StartBenchmark {
         }
         double gantry = medians.get(modes.get(0).name());
         double runc = medians.get(modes.get(1).name());
-        System.out.printf(Locale.ROOT, "%ngantry/runc median - runc run median = %+.1f ms (target: <= +15 ms)%n", gantry - runc);
+        double gantrySh = medians.get(modes.get(2).name());
+        double runcSh = medians.get(modes.get(3).name());
+        System.out.printf(Locale.ROOT, "%ngantry/runc median - runc run median, same bundle (target: <= +15 ms):%n"
+                + "  compiled shim + hook: %+.1f ms;  sh shim + sh hook: %+.1f ms;  compiled vs bare runc with the sh hook: %+.1f ms%n",
+                gantry - runc, gantrySh - runcSh, gantry - runcSh);
+        System.out.printf(Locale.ROOT, "compiled shim + hook vs sh shim + hook: %+.1f ms (gantry), %+.1f ms (bare runc, hook only)%n",
+                gantry - gantrySh, runc - runcSh);
         medians.entrySet().stream().filter(e -> e.getKey().startsWith("podman")).findFirst().ifPresent(e ->
                 System.out.printf(Locale.ROOT, "podman median / gantry/runc median = %.1fx (target: >= 3x)%n", e.getValue() / gantry));
         System.out.printf(Locale.ROOT, "benchmark JVM peak RSS (VmHWM): %s%n", status("VmHWM", Path.of("/proc/self/status")));
-        residentCostPerContainer(runcPath, writer, image, job, rootfs, work);
+        System.out.printf(Locale.ROOT, "benchmark JVM: jdk.lang.Process.launchMechanism=%s%n",
+                System.getProperty("jdk.lang.Process.launchMechanism", "(default: POSIX_SPAWN)"));
+        residentCostPerContainer(runcPath, writer, compiled, image, job, rootfs, work);
+        residentCostPerContainer(runcPath, shWriter, sh, image, job, rootfs, work);
         deleteTree(work.resolve("bundles"));
     }
 
-    private static Mode gantryMode(String name, OciRuntimeBinary binary, Path root, String key, List<Path> bundles) {
-        OciCliRuntime runtime = new OciCliRuntime(binary, OciCliRuntime.Options.defaults(root));
+    private static Mode gantryMode(String name, OciRuntimeBinary binary, Shim shim, Path root, String key, List<Path> bundles) {
+        OciCliRuntime runtime = new OciCliRuntime(binary, OciCliRuntime.Options.defaults(root, shim));
         return new Mode() {
             @Override
             public String name() {
@@ -287,22 +306,23 @@ public final class StartBenchmark {
     }
 
     /**
-     * What one running container costs besides itself: the shim (dash) and the runtime's
+     * What one running container costs besides itself: the shim (gantry-shim or dash) and the runtime's
      * foreground {@code run} process that waits for it, both alive as long as the container.
      */
-    private static void residentCostPerContainer(Path runc, BundleWriter writer, ImageConfig image, JobSpec job, Path rootfs, Path work)
-            throws Exception {
+    private static void residentCostPerContainer(Path runc, BundleWriter writer, Shim shim, ImageConfig image, JobSpec job, Path rootfs,
+                                                 Path work) throws Exception {
         ImageConfig sleeper = ImageConfig.of(image.platform(), image.config().toBuilder().cmd(List.of("sleep", "30")).build(), List.of());
-        Path bundle = writer.write("rss-probe", sleeper, job, rootfs, work.resolve("bundles/rss-probe"), null).dir();
-        try (OciCliRuntime runtime = new OciCliRuntime(OciRuntimeBinary.runc(runc), OciCliRuntime.Options.defaults(work.resolve("g-rss")))) {
-            ContainerHandle h = runtime.start(new StartRequest("rss-probe", bundle, LogSink.discarding()));
+        String id = shim instanceof Shim.Compiled ? "rss-probe-compiled" : "rss-probe-sh";
+        Path bundle = writer.write(id, sleeper, job, rootfs, work.resolve("bundles").resolve(id), null).dir();
+        try (OciCliRuntime runtime = new OciCliRuntime(OciRuntimeBinary.runc(runc), OciCliRuntime.Options.defaults(work.resolve("g-rss"), shim))) {
+            ContainerHandle h = runtime.start(new StartRequest(id, bundle, LogSink.discarding()));
             Thread.sleep(300);
-            long shim = h.shimPid();
-            String runcRss = ProcessHandle.of(shim).stream().flatMap(ProcessHandle::children)
+            long shimPid = h.shimPid();
+            String runcRss = ProcessHandle.of(shimPid).stream().flatMap(ProcessHandle::children)
                     .map(ph -> status("VmRSS", Path.of("/proc", Long.toString(ph.pid()), "status"))).findFirst().orElse("?");
-            System.out.printf(Locale.ROOT, "per running container: shim (sh) VmRSS %s, foreground runc run VmRSS %s%n",
-                    status("VmRSS", Path.of("/proc", Long.toString(shim), "status")), runcRss);
-            runtime.destroy("rss-probe", true);
+            System.out.printf(Locale.ROOT, "per running container (%s shim): shim VmRSS %s, foreground runc run VmRSS %s%n",
+                    shim instanceof Shim.Compiled ? "compiled" : "sh", status("VmRSS", Path.of("/proc", Long.toString(shimPid), "status")), runcRss);
+            runtime.destroy(id, true);
         }
     }
 
