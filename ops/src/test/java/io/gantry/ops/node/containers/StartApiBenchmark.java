@@ -43,8 +43,9 @@ import java.util.stream.Stream;
  * {@code POST /v1/containers?wait=true} against a {@code gantry server} running in its own JVM
  * with the launcher's default JVM flags (the image already pulled and unpacked; each container is
  * removed after its run, outside the timing). Two servers: one as shipped (the compiled
- * gantry-shim and its loopback hook), one with {@code gantry.agent.shim = sh} (the shell shim
- * and the sh + nsenter + ip hook: the fallback, and what ran before the compiled shim). Side by
+ * gantry-shim and its loopback hook), and a reference with {@code gantry.agent.shim = sh} (the
+ * shell shim and the sh + nsenter + ip hook: the fallback, and what ran before the compiled shim;
+ * BENCH_REFERENCE_SHIM and BENCH_REFERENCE_JAVA_OPTS change its shim and JVM flags). Side by
  * side, round-robin in one run, with bare {@code runc run} of an equivalent bundle (written by
  * the same BundleWriter from the same image config over the same files, with either hook) and
  * {@code podman run --rm --network none} of the same files imported as an image (runc,
@@ -91,18 +92,23 @@ public final class StartApiBenchmark {
         // the same files as a plain directory, for runc and podman
         Path rootfs = busyboxRootfs(work.resolve("rootfs"), APPLETS);
 
-        // the same image for the second server, which runs the shell shim
-        Path dataSh = work.resolve("node-sh");
+        // The reference server: the shell shim (BENCH_REFERENCE_SHIM=compiled for the compiled one)
+        // and the launcher's JVM flags (BENCH_REFERENCE_JAVA_OPTS for others), on its own copy of the image.
+        String refShim = Optional.ofNullable(System.getenv("BENCH_REFERENCE_SHIM")).filter(s -> !s.isBlank()).orElse("sh");
+        String refOpts = Optional.ofNullable(System.getenv("BENCH_REFERENCE_JAVA_OPTS")).filter(s -> !s.isBlank()).orElse(null);
+        Path dataSh = work.resolve("node-ref");
         buildBusyboxImage(dataSh, ref, config, APPLETS);
 
         Shim compiled = Shim.select("compiled", work.resolve("bin"));
         Shim sh = Shim.select("sh", work.resolve("bin"));
         List<Mode> modes = new ArrayList<>();
-        Server server = Server.start(data, work.resolve("server.log"), "agent", "");
-        Server serverSh = Server.start(dataSh, work.resolve("server-sh.log"), "agent", "gantry.agent.shim = sh\n");
+        Server server = Server.start(data, work.resolve("server.log"), "agent", "", null);
+        Server serverSh = Server.start(dataSh, work.resolve("server-ref.log"), "agent", "gantry.agent.shim = " + refShim + "\n", refOpts);
+        String refName = "gantry API (runc), reference: " + (refShim.equals("sh") ? "sh shim + sh/nsenter/ip hook" : refShim + " shim")
+                + (refOpts == null ? "" : ", own JVM flags");
         modes.add(gantryMode(server, ref, "gantry API (runc), compiled shim + hook"));
         modes.add(runcMode(runc, rootfs, config, work, compiled, "runc run (bare), compiled hook"));
-        modes.add(gantryMode(serverSh, ref, "gantry API (runc), sh shim + sh/nsenter/ip hook"));
+        modes.add(gantryMode(serverSh, ref, refName));
         modes.add(runcMode(runc, rootfs, config, work, sh, "runc run (bare), sh/nsenter/ip hook"));
         if (podman.isPresent()) {
             Mode p = podmanMode(podman.get(), rootfs, work);
@@ -153,13 +159,17 @@ public final class StartApiBenchmark {
         double bareSh = medians.get(modes.get(3).name());
         System.out.printf(Locale.ROOT, "%ngantry API median - runc run median (target: <= +15 ms):%n"
                 + "  compiled shim + hook vs runc with the same bundle: %+.1f ms%n"
-                + "  sh shim + hook vs runc with the same bundle:       %+.1f ms%n"
-                + "  compiled shim + hook vs runc with the sh hook:     %+.1f ms%n", gantry - bare, gantrySh - bareSh, gantry - bareSh);
+                + "  reference server vs runc with the sh hook:         %+.1f ms%n"
+                + "  compiled shim + hook vs runc with the sh hook:     %+.1f ms%n"
+                + "  compiled shim + hook vs the reference server:      %+.1f ms%n", gantry - bare, gantrySh - bareSh, gantry - bareSh,
+                gantry - gantrySh);
         medians.entrySet().stream().filter(e -> e.getKey().startsWith("podman")).findFirst().ifPresent(e ->
-                System.out.printf(Locale.ROOT, "podman median / gantry API median (target: >= 3x): compiled shim %.2fx, sh shim %.2fx%n",
+                System.out.printf(Locale.ROOT, "podman median / gantry API median (target: >= 3x): compiled shim %.2fx, reference %.2fx%n",
                         e.getValue() / gantry, e.getValue() / gantrySh));
-        System.out.printf(Locale.ROOT, "gantry server JVMs (%s): peak RSS (VmHWM) %s (compiled shim), %s (sh shim); RSS at the end %s%n",
-                String.join(" ", Server.jvmFlags()), serverHwm, serverShHwm, serverRss);
+        System.out.printf(Locale.ROOT, "gantry server JVM (%s): peak RSS (VmHWM) %s, RSS at the end %s%n",
+                String.join(" ", Server.jvmFlags()), serverHwm, serverRss);
+        System.out.printf(Locale.ROOT, "reference server JVM (%s, shim %s): peak RSS (VmHWM) %s%n",
+                refOpts == null ? "the same flags" : refOpts, refShim, serverShHwm);
         System.out.printf(Locale.ROOT, "benchmark client JVM: peak RSS (VmHWM) %s, jdk.lang.Process.launchMechanism=%s%n",
                 status("VmHWM", Path.of("/proc/self/status")), System.getProperty("jdk.lang.Process.launchMechanism", "(default)"));
         System.out.println("server log: " + work.resolve("server.log"));
@@ -366,7 +376,7 @@ public final class StartApiBenchmark {
 
         /** The server with the given roles ({@code agent}, or {@code scheduler,agent} for all-in-one). */
         static Server start(Path data, Path log, String roles) throws Exception {
-            return start(data, log, roles, "");
+            return start(data, log, roles, "", null);
         }
 
         /**
@@ -409,8 +419,11 @@ public final class StartApiBenchmark {
             return flags;
         }
 
-        /** As above, with {@code extraConfig} (HOCON lines) added to the server's config file. */
-        static Server start(Path data, Path log, String roles, String extraConfig) throws Exception {
+        /**
+         * As above, with {@code extraConfig} (HOCON lines) added to the server's config file, and
+         * {@code javaOpts} as its JVM flags instead of {@link #jvmFlags()} when not null.
+         */
+        static Server start(Path data, Path log, String roles, String extraConfig, String javaOpts) throws Exception {
             int port;
             int clusterPort;
             try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
@@ -420,7 +433,7 @@ public final class StartApiBenchmark {
             Path conf = data.resolveSibling(data.getFileName() + "-bench.conf");
             Files.writeString(conf, "gantry.logs.file = off\npekko.loglevel = WARNING\ngantry.agent.cgroup-parent = gantry-bench\n" + extraConfig);
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            cmd.addAll(jvmFlags());
+            cmd.addAll(javaOpts == null ? jvmFlags() : List.of(javaOpts.trim().split("\\s+")));
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.gantry.ops.Main", "server", "--roles", roles,
                     "--data-dir", data.toString(), "--http", "127.0.0.1:" + port, "--cluster", "127.0.0.1:" + clusterPort,
                     "--config", conf.toString()));
