@@ -37,7 +37,9 @@ import java.util.stream.Stream;
  * <li>podman run --rm --network none of an image made from the same rootfs, if podman is
  *     installed.</li>
  * </ul>
- * Modes run round-robin so that load from other processes on the machine hits them alike. It
+ * Modes run round-robin, each round starting one mode further, so that load from other processes
+ * on the machine hits them alike and none always follows podman (whose cleanup outlives its run,
+ * and is waited for). It
  * reports numbers, never pass/fail. Needs root, runc and /bin/busybox. Run it with
  * {@code node-agent/bench/start [RUNS]}.
  */
@@ -117,7 +119,10 @@ public final class StartBenchmark {
             samples.put(m.name(), new long[runs]);
         }
         for (int i = 0; i < warmup + runs; i++) {
-            for (Mode m : modes) {
+            // each round starts one mode further, so that no mode always follows the same one
+            // (podman leaves work behind) and each takes every place in the round equally often
+            for (int k = 0; k < modes.size(); k++) {
+                Mode m = modes.get((i + k) % modes.size());
                 long ns = m.run(i);
                 if (i >= warmup) {
                     samples.get(m.name())[i - warmup] = ns;
@@ -272,7 +277,9 @@ public final class StartBenchmark {
             public long run(int i) throws Exception {
                 long t0 = System.nanoTime();
                 check(quiet(cmd).waitFor(), "podman run");
-                return System.nanoTime() - t0;
+                long t = System.nanoTime() - t0;
+                awaitGone(List.of("podman", "conmon"), 3_000); // its cleanup runs on after it returned
+                return t;
             }
 
             @Override
@@ -280,6 +287,24 @@ public final class StartBenchmark {
                 quiet(List.of(podman.toString(), "rmi", "-f", img)).waitFor();
             }
         };
+    }
+
+    /** Waits (up to {@code maxMillis}) until no process has one of {@code names} as its command name. */
+    private static void awaitGone(List<String> names, long maxMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
+        while (System.nanoTime() < deadline) {
+            boolean any = ProcessHandle.allProcesses().anyMatch(p -> {
+                try {
+                    return names.contains(Files.readString(Path.of("/proc", Long.toString(p.pid()), "comm")).strip());
+                } catch (IOException gone) {
+                    return false;
+                }
+            });
+            if (!any) {
+                return;
+            }
+            Thread.sleep(5);
+        }
     }
 
     private static Process quiet(List<String> cmd) throws IOException {
