@@ -96,15 +96,20 @@ public final class StartApiBenchmark {
         // and the launcher's JVM flags (BENCH_REFERENCE_JAVA_OPTS for others), on its own copy of the image.
         String refShim = Optional.ofNullable(System.getenv("BENCH_REFERENCE_SHIM")).filter(s -> !s.isBlank()).orElse("sh");
         String refOpts = Optional.ofNullable(System.getenv("BENCH_REFERENCE_JAVA_OPTS")).filter(s -> !s.isBlank()).orElse(null);
+        // BENCH_REFERENCE_CLASSPATH: the reference server from another build (say, the commit before a
+        // change), for a before/after comparison within one run
+        String refClasspath = Optional.ofNullable(System.getenv("BENCH_REFERENCE_CLASSPATH")).filter(s -> !s.isBlank()).orElse(null);
         Path dataSh = work.resolve("node-ref");
         buildBusyboxImage(dataSh, ref, config, APPLETS);
 
         Shim compiled = Shim.select("compiled", work.resolve("bin"));
         Shim sh = Shim.select("sh", work.resolve("bin"));
         List<Mode> modes = new ArrayList<>();
-        Server server = Server.start(data, work.resolve("server.log"), "agent", "", null);
-        Server serverSh = Server.start(dataSh, work.resolve("server-ref.log"), "agent", "gantry.agent.shim = " + refShim + "\n", refOpts);
-        String refName = "gantry API (runc), reference: " + (refShim.equals("sh") ? "sh shim + sh/nsenter/ip hook" : refShim + " shim")
+        Server server = Server.start(data, work.resolve("server.log"), "agent", "", null, null);
+        Server serverSh = Server.start(dataSh, work.resolve("server-ref.log"), "agent", "gantry.agent.shim = " + refShim + "\n", refOpts,
+                refClasspath);
+        String refName = refClasspath != null ? "gantry API (runc), reference: other build"
+                : "gantry API (runc), reference: " + (refShim.equals("sh") ? "sh shim + sh/nsenter/ip hook" : refShim + " shim")
                 + (refOpts == null ? "" : ", own JVM flags");
         modes.add(gantryMode(server, ref, "gantry API (runc), compiled shim + hook"));
         modes.add(runcMode(runc, rootfs, config, work, compiled, "runc run (bare), compiled hook"));
@@ -171,8 +176,8 @@ public final class StartApiBenchmark {
                         e.getValue() / gantry, e.getValue() / gantrySh));
         System.out.printf(Locale.ROOT, "gantry server JVM (%s): peak RSS (VmHWM) %s, RSS at the end %s%n",
                 String.join(" ", Server.jvmFlags()), serverHwm, serverRss);
-        System.out.printf(Locale.ROOT, "reference server JVM (%s, shim %s): peak RSS (VmHWM) %s%n",
-                refOpts == null ? "the same flags" : refOpts, refShim, serverShHwm);
+        System.out.printf(Locale.ROOT, "reference server JVM (%s, shim %s%s): peak RSS (VmHWM) %s%n",
+                refOpts == null ? "the same flags" : refOpts, refShim, refClasspath == null ? "" : ", class path " + refClasspath, serverShHwm);
         System.out.printf(Locale.ROOT, "benchmark client JVM: peak RSS (VmHWM) %s, jdk.lang.Process.launchMechanism=%s%n",
                 status("VmHWM", Path.of("/proc/self/status")), System.getProperty("jdk.lang.Process.launchMechanism", "(default)"));
         System.out.println("server log: " + work.resolve("server.log"));
@@ -380,7 +385,7 @@ public final class StartApiBenchmark {
 
         /** The server with the given roles ({@code agent}, or {@code scheduler,agent} for all-in-one). */
         static Server start(Path data, Path log, String roles) throws Exception {
-            return start(data, log, roles, "", null);
+            return start(data, log, roles, "", null, null);
         }
 
         /**
@@ -424,10 +429,11 @@ public final class StartApiBenchmark {
         }
 
         /**
-         * As above, with {@code extraConfig} (HOCON lines) added to the server's config file, and
-         * {@code javaOpts} as its JVM flags instead of {@link #jvmFlags()} when not null.
+         * As above, with {@code extraConfig} (HOCON lines) added to the server's config file,
+         * {@code javaOpts} as its JVM flags instead of {@link #jvmFlags()} and {@code classpath}
+         * instead of this JVM's class path, each when not null.
          */
-        static Server start(Path data, Path log, String roles, String extraConfig, String javaOpts) throws Exception {
+        static Server start(Path data, Path log, String roles, String extraConfig, String javaOpts, String classpath) throws Exception {
             int port;
             int clusterPort;
             try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
@@ -438,7 +444,7 @@ public final class StartApiBenchmark {
             Files.writeString(conf, "gantry.logs.file = off\npekko.loglevel = WARNING\ngantry.agent.cgroup-parent = gantry-bench\n" + extraConfig);
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             cmd.addAll(javaOpts == null ? jvmFlags() : List.of(javaOpts.trim().split("\\s+")));
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.gantry.ops.Main", "server", "--roles", roles,
+            cmd.addAll(List.of("-cp", classpath != null ? classpath : System.getProperty("java.class.path"), "io.gantry.ops.Main", "server", "--roles", roles,
                     "--data-dir", data.toString(), "--http", "127.0.0.1:" + port, "--cluster", "127.0.0.1:" + clusterPort,
                     "--config", conf.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
