@@ -37,9 +37,9 @@ import java.util.stream.Stream;
  * <li>podman run --rm --network none of an image made from the same rootfs, if podman is
  *     installed.</li>
  * </ul>
- * Modes run round-robin, each round starting one mode further, so that load from other processes
- * on the machine hits them alike and none always follows podman (whose cleanup outlives its run,
- * and is waited for). It
+ * Modes run in rounds, each round in a new (seeded random) order, so that load from other processes
+ * on the machine hits them alike and none always follows the same one (podman's cleanup outlives
+ * its run, and is waited for). It
  * reports numbers, never pass/fail. Needs root, runc and /bin/busybox. Run it with
  * {@code node-agent/bench/start [RUNS]}.
  */
@@ -54,6 +54,7 @@ public final class StartBenchmark {
         default void close() throws Exception {
         }
     }
+
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 60;
@@ -118,11 +119,13 @@ public final class StartBenchmark {
         for (Mode m : modes) {
             samples.put(m.name(), new long[runs]);
         }
+        java.util.Random order = new java.util.Random(42);
         for (int i = 0; i < warmup + runs; i++) {
-            // each round starts one mode further, so that no mode always follows the same one
-            // (podman leaves work behind) and each takes every place in the round equally often
-            for (int k = 0; k < modes.size(); k++) {
-                Mode m = modes.get((i + k) % modes.size());
+            // a new order each round, so that no mode always follows the same one (podman leaves
+            // work behind, which is waited for, but other modes differ in what they leave too)
+            List<Mode> round = new ArrayList<>(modes);
+            java.util.Collections.shuffle(round, order);
+            for (Mode m : round) {
                 long ns = m.run(i);
                 if (i >= warmup) {
                     samples.get(m.name())[i - warmup] = ns;
@@ -133,7 +136,7 @@ public final class StartBenchmark {
             m.close();
         }
 
-        System.out.printf(Locale.ROOT, "%nwarm start of /bin/true, start -> exit observed, %d runs each (after %d warm-up), round-robin%n", runs, warmup);
+        System.out.printf(Locale.ROOT, "%nwarm start of /bin/true, start -> exit observed, %d runs each (after %d warm-up), rounds in shuffled order%n", runs, warmup);
         System.out.printf(Locale.ROOT, "%-44s %9s %9s %9s %9s%n", "mode", "median", "p95", "min", "mean");
         Map<String, Double> medians = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : samples.entrySet()) {

@@ -46,7 +46,7 @@ import java.util.stream.Stream;
  * gantry-shim and its loopback hook), and a reference with {@code gantry.agent.shim = sh} (the
  * shell shim and the sh + nsenter + ip hook: the fallback, and what ran before the compiled shim;
  * BENCH_REFERENCE_SHIM and BENCH_REFERENCE_JAVA_OPTS change its shim and JVM flags). Side by
- * side, round-robin in one run, with bare {@code runc run} of an equivalent bundle (written by
+ * side, in rounds of one run each in a new order, with bare {@code runc run} of an equivalent bundle (written by
  * the same BundleWriter from the same image config over the same files, with either hook) and
  * {@code podman run --rm --network none} of the same files imported as an image (runc,
  * cgroupfs, the ulimits root may grant here). Prints median, p95, min and mean, the gaps to
@@ -67,6 +67,7 @@ public final class StartApiBenchmark {
     }
 
     static final List<String> APPLETS = List.of("sh", "true");
+
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 60;
@@ -127,11 +128,13 @@ public final class StartApiBenchmark {
         Map<String, long[]> samples = new LinkedHashMap<>();
         modes.forEach(m -> samples.put(m.name(), new long[runs]));
         try {
+            java.util.Random order = new java.util.Random(42);
             for (int i = 0; i < warmup + runs; i++) {
-                // each round starts one mode further, so that no mode always follows the same one
-                // (podman leaves work behind) and each takes every place in the round equally often
-                for (int k = 0; k < modes.size(); k++) {
-                    Mode m = modes.get((i + k) % modes.size());
+                // a new order each round, so that no mode always follows the same one (podman leaves
+                // work behind, which is waited for, but other modes differ in what they leave too)
+                List<Mode> round = new ArrayList<>(modes);
+                java.util.Collections.shuffle(round, order);
+                for (Mode m : round) {
                     long ns = m.run(i);
                     if (i >= warmup) {
                         samples.get(m.name())[i - warmup] = ns;
@@ -149,7 +152,7 @@ public final class StartApiBenchmark {
         server.stop();
         serverSh.stop();
 
-        System.out.printf(Locale.ROOT, "%nwarm start of /bin/true, request -> exit observed, %d runs each (after %d warm-up), round-robin%n",
+        System.out.printf(Locale.ROOT, "%nwarm start of /bin/true, request -> exit observed, %d runs each (after %d warm-up), rounds in shuffled order%n",
                 runs, warmup);
         System.out.printf(Locale.ROOT, "%-52s %9s %9s %9s %9s%n", "mode", "median", "p95", "min", "mean");
         Map<String, Double> medians = new LinkedHashMap<>();
