@@ -1,6 +1,7 @@
 package io.gantry.agent.bundle;
 
 import io.gantry.agent.runtime.OciRuntimeBinary;
+import io.gantry.agent.runtime.Shim;
 import io.gantry.agent.runtime.Signals;
 import io.gantry.protocol.job.JobSpec;
 import io.gantry.protocol.job.NetworkMode;
@@ -63,7 +64,11 @@ public final class BundleWriter {
         return "/" + cgroupParent + "/" + id;
     }
 
-    /** Node-level settings. */
+    /**
+     * Node-level settings. {@code gantryShim}, when present, is the compiled shim, which brings a
+     * network-none container's loopback up as its createRuntime hook; else {@code nsenter} and
+     * {@code ip} do (both needed; without them loopback stays down).
+     */
     public record Settings(
             Path volumesDir,
             String cgroupParent,
@@ -73,7 +78,8 @@ public final class BundleWriter {
             Optional<Path> ip,
             Path hostHosts,
             Path hostResolvConf,
-            String hostHostname) {
+            String hostHostname,
+            Optional<Path> gantryShim) {
 
         public static Settings defaults(Path dataDir) {
             String hostname;
@@ -84,11 +90,17 @@ public final class BundleWriter {
             }
             return new Settings(dataDir.resolve("volumes"), "gantry", HostLimits.current(), DEFAULT_NOFILE,
                     OciRuntimeBinary.findOnPath("nsenter"), OciRuntimeBinary.findOnPath("ip"),
-                    Path.of("/etc/hosts"), Path.of("/etc/resolv.conf"), hostname);
+                    Path.of("/etc/hosts"), Path.of("/etc/resolv.conf"), hostname, Optional.empty());
         }
 
         public Settings withCgroupParent(String parent) {
-            return new Settings(volumesDir, parent, hostLimits, nofile, nsenter, ip, hostHosts, hostResolvConf, hostHostname);
+            return new Settings(volumesDir, parent, hostLimits, nofile, nsenter, ip, hostHosts, hostResolvConf, hostHostname, gantryShim);
+        }
+
+        /** The loopback hook of the agent's shim: the compiled one when it is that, else nsenter + ip. */
+        public Settings withShim(Shim shim) {
+            return new Settings(volumesDir, cgroupParent, hostLimits, nofile, nsenter, ip, hostHosts, hostResolvConf, hostHostname,
+                    shim.binary());
         }
     }
 
@@ -177,8 +189,12 @@ public final class BundleWriter {
             b.cpuMillicores(job.resources().cpuMillis(), true);
         }
         job.resources().pids().ifPresent(b::pidsLimit);
-        if (network == RuntimeSpecBuilder.Network.NONE && settings.nsenter().isPresent() && settings.ip().isPresent()) {
-            b.loopbackUpHook(settings.nsenter().get(), settings.ip().get());
+        if (network == RuntimeSpecBuilder.Network.NONE) {
+            if (settings.gantryShim().isPresent()) {
+                b.loopbackUpHook(settings.gantryShim().get());
+            } else if (settings.nsenter().isPresent() && settings.ip().isPresent()) {
+                b.loopbackUpHook(settings.nsenter().get(), settings.ip().get());
+            }
         }
 
         Files.createDirectories(bundleDir);

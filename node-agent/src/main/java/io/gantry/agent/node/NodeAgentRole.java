@@ -12,6 +12,7 @@ import io.gantry.agent.runtime.ContainerRuntime;
 import io.gantry.agent.runtime.OciCliRuntime;
 import io.gantry.agent.runtime.RuntimeCapabilities;
 import io.gantry.agent.runtime.RuntimeProbe;
+import io.gantry.agent.runtime.Shim;
 import io.gantry.agent.supervision.ContainerRecords;
 import io.gantry.agent.supervision.NodeContainerOperations;
 import io.gantry.layercache.content.ContentListener;
@@ -98,12 +99,15 @@ public final class NodeAgentRole {
         List<AutoCloseable> closeables = new ArrayList<>();
         ImageServiceRootfs rootfs = new ImageServiceRootfs(images, settings.insecureRegistries());
 
-        Optional<OciCliRuntime> runtime = chooseRuntime(settings);
+        Shim shim = Shim.select(settings.shim(), settings.dataDir().resolve("bin"));
+        LOG.info("container shim: {}", shim.describe());
+        Optional<OciCliRuntime> runtime = chooseRuntime(settings, shim);
         Optional<String> unavailable = Optional.empty();
         String summary;
         if (runtime.isPresent()) {
             closeables.add(0, runtime.get());
-            summary = runtime.get().capabilities().name() + " " + runtime.get().capabilities().version();
+            summary = runtime.get().capabilities().name() + " " + runtime.get().capabilities().version()
+                    + (shim instanceof Shim.Compiled ? " under the compiled gantry-shim" : " under the shell shim");
         } else {
             unavailable = Optional.of("no usable OCI runtime (see the agent's log for the probe's report)");
             summary = "none";
@@ -112,7 +116,7 @@ public final class NodeAgentRole {
         ContainerPaths paths = ContainerPaths.under(settings.dataDir());
         ContainerRecords records = new ContainerRecords(settings.stateDir().resolve("containers"));
         BundleWriter bundles = new BundleWriter(BundleWriter.Settings.defaults(settings.dataDir())
-                .withCgroupParent(settings.cgroupParent()));
+                .withCgroupParent(settings.cgroupParent()).withShim(shim));
         ContainerRuntime rt = runtime.isPresent() ? runtime.get() : new UnavailableRuntime(unavailable.get());
         NodeContainerOperations ops = new NodeContainerOperations(paths, rootfs, bundles, rt, records, settings.logRotation());
         List<NodeAgent.Recovered> recovered = List.of();
@@ -168,9 +172,9 @@ public final class NodeAgentRole {
         return new Running(agent, service, settings, unavailable, summary, resources);
     }
 
-    /** Probes the configured runtime (or runc, then crun, for auto) and opens the first that works. */
-    static Optional<OciCliRuntime> chooseRuntime(NodeAgentSettings settings) {
-        RuntimeProbe probe = new RuntimeProbe(settings.dataDir().resolve("runtime-probe"), settings.cgroupParent());
+    /** Probes the configured runtime (or runc, then crun, for auto) under {@code shim} and opens the first that works. */
+    static Optional<OciCliRuntime> chooseRuntime(NodeAgentSettings settings, Shim shim) {
+        RuntimeProbe probe = new RuntimeProbe(settings.dataDir().resolve("runtime-probe"), settings.cgroupParent(), shim);
         List<RuntimeProbe.Result> results = new ArrayList<>();
         for (RuntimeProbe.Candidate c : RuntimeProbe.defaultCandidates()) {
             if (!settings.runtime().equals("auto") && !c.binary().name().equals(settings.runtime())) {
@@ -180,7 +184,7 @@ public final class NodeAgentRole {
             results.add(r);
             if (r.works()) {
                 LOG.info("OCI runtime: {}", new RuntimeProbe.Report(results).summary());
-                return Optional.of(new OciCliRuntime(c.binary(), OciCliRuntime.Options.underDataDir(settings.dataDir(), c.binary())));
+                return Optional.of(new OciCliRuntime(c.binary(), OciCliRuntime.Options.underDataDir(settings.dataDir(), c.binary(), shim)));
             }
         }
         LOG.error("no usable OCI runtime ({}): {}", settings.runtime(), new RuntimeProbe.Report(results).summary());

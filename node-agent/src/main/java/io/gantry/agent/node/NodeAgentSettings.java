@@ -24,6 +24,8 @@ import java.util.Set;
  * @param cpuMillis     capacity offered to the scheduler; 0 for the host's
  * @param memoryBytes   capacity offered to the scheduler; 0 for the host's less {@code memoryReserve}
  * @param runtime       "auto", "runc" or "crun"
+ * @param shim          "auto" (the compiled gantry-shim when this build has one that runs here, else
+ *                      the shell script), "compiled" (insist) or "sh"
  * @param layerReportInterval how long changes to the blobs held are gathered into one report to
  *                      the scheduler
  * @param usageInterval how often the containers' measured use is reported; zero: never
@@ -36,6 +38,7 @@ public record NodeAgentSettings(
         long memoryBytes,
         long memoryReserve,
         String runtime,
+        String shim,
         String cgroupParent,
         Duration stopTimeout,
         Backoff restartBackoff,
@@ -52,6 +55,9 @@ public record NodeAgentSettings(
         labels = Map.copyOf(labels);
         if (!List.of("auto", "runc", "crun").contains(runtime)) {
             throw new IllegalArgumentException("gantry.agent.runtime must be auto, runc or crun, got '" + runtime + "'");
+        }
+        if (!List.of("auto", "compiled", "sh").contains(shim)) {
+            throw new IllegalArgumentException("gantry.agent.shim must be auto, compiled or sh, got '" + shim + "'");
         }
         insecureRegistries = Set.copyOf(insecureRegistries);
         if (layerReportInterval.isNegative() || usageInterval.isNegative()) {
@@ -85,7 +91,7 @@ public record NodeAgentSettings(
         }
         try {
             return new NodeAgentSettings(dataDir, nodeId, labels, c.getLong("capacity.cpu"), c.getBytes("capacity.memory"),
-                    c.getBytes("capacity.memory-reserve"), c.getString("runtime"), c.getString("cgroup-parent"),
+                    c.getBytes("capacity.memory-reserve"), c.getString("runtime"), c.getString("shim"), c.getString("cgroup-parent"),
                     c.getDuration("stop-timeout"), new Backoff(initial, max),
                     new LogRotation(c.getBytes("logs.max-size"), c.getInt("logs.max-files")),
                     Set.copyOf(c.getStringList("insecure-registries")), c.getDuration("register-interval"),
@@ -96,25 +102,25 @@ public record NodeAgentSettings(
     }
 
     public NodeAgentSettings withRestartBackoff(Backoff backoff) {
-        return new NodeAgentSettings(dataDir, nodeId, labels, cpuMillis, memoryBytes, memoryReserve, runtime, cgroupParent,
+        return new NodeAgentSettings(dataDir, nodeId, labels, cpuMillis, memoryBytes, memoryReserve, runtime, shim, cgroupParent,
                 stopTimeout, backoff, logRotation, insecureRegistries, registerInterval, askTimeout, layerReportInterval,
                 usageInterval);
     }
 
     public NodeAgentSettings withNodeId(NodeId id) {
-        return new NodeAgentSettings(dataDir, id, labels, cpuMillis, memoryBytes, memoryReserve, runtime, cgroupParent,
+        return new NodeAgentSettings(dataDir, id, labels, cpuMillis, memoryBytes, memoryReserve, runtime, shim, cgroupParent,
                 stopTimeout, restartBackoff, logRotation, insecureRegistries, registerInterval, askTimeout, layerReportInterval,
                 usageInterval);
     }
 
     public NodeAgentSettings withCgroupParent(String parent) {
-        return new NodeAgentSettings(dataDir, nodeId, labels, cpuMillis, memoryBytes, memoryReserve, runtime, parent,
+        return new NodeAgentSettings(dataDir, nodeId, labels, cpuMillis, memoryBytes, memoryReserve, runtime, shim, parent,
                 stopTimeout, restartBackoff, logRotation, insecureRegistries, registerInterval, askTimeout, layerReportInterval,
                 usageInterval);
     }
 
     public NodeAgentSettings withReportIntervals(Duration layerReport, Duration usage) {
-        return new NodeAgentSettings(dataDir, nodeId, labels, cpuMillis, memoryBytes, memoryReserve, runtime, cgroupParent,
+        return new NodeAgentSettings(dataDir, nodeId, labels, cpuMillis, memoryBytes, memoryReserve, runtime, shim, cgroupParent,
                 stopTimeout, restartBackoff, logRotation, insecureRegistries, registerInterval, askTimeout, layerReport,
                 usage);
     }

@@ -25,7 +25,7 @@ final class UnavailableRuntime implements ContainerRuntime {
 
     @Override
     public RuntimeCapabilities capabilities() {
-        return new RuntimeCapabilities("none", why, false, false, false);
+        return new RuntimeCapabilities("none", why, false, false, false, "none");
     }
 
     @Override

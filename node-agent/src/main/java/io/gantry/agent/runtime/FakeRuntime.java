@@ -137,7 +137,7 @@ public final class FakeRuntime implements ContainerRuntime {
 
     @Override
     public RuntimeCapabilities capabilities() {
-        return new RuntimeCapabilities("fake", "fake 1", true, true, true);
+        return new RuntimeCapabilities("fake", "fake 1", true, true, true, "none (fake)");
     }
 
     @Override

@@ -36,41 +36,52 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /**
- * Runs containers through an OCI runtime CLI (runc or crun), each under a tiny shell shim.
+ * Runs containers through an OCI runtime CLI (runc or crun), each under a small shim.
  *
- * <h2>Why a shell shim</h2>
+ * <h2>Why a shim</h2>
  * {@code runc run -d} (or {@code create} + {@code start}) leaves the container's init a child of
  * nobody we control, so its exit status is lost unless someone is its subreaper -- containerd
- * and Podman ship a compiled shim (containerd-shim, conmon) for exactly that. Gantry has no
- * compiled helper, so each container runs as
- * {@code setsid /bin/sh -c SHIM … runc run [--keep] …}: the runtime's <em>foreground</em>
- * {@code run} waits for the container and exits with its status (128+N for signal N), and the
- * shell around it records that status. The shim is about 1 MB of dash; it lives in its own
- * session (setsid) so that a Ctrl-C or a process-group kill aimed at the agent does not reach
- * the container. Measured here, foreground {@code run} through the shim is as fast as bare
- * {@code runc run} and faster than {@code create}/{@code start}/poll/{@code delete}, which costs
- * three more runtime execs (the start benchmark prints both).
+ * and Podman ship a compiled shim (containerd-shim, conmon) for exactly that. Gantry's shim runs
+ * the runtime's <em>foreground</em> {@code run}, which waits for the container and exits with its
+ * status (128+N for signal N), and records that status. It lives in its own session (setsid) so
+ * that a Ctrl-C or a process-group kill aimed at the agent does not reach the container.
+ * Measured here, foreground {@code run} through the shim is faster than
+ * {@code create}/{@code start}/poll/{@code delete}, which costs three more runtime execs (the
+ * start benchmark prints both).
+ *
+ * <p>The shim comes in two kinds that behave the same ({@link Shim}): the compiled
+ * {@code gantry-shim} (node-agent's {@code src/main/c/gantry-shim.c}, one exec of a ~700 KB
+ * static binary, {@link CompiledShim}) and, when the build had no C compiler or the binary
+ * cannot run on this host, {@code setsid /bin/sh -c SCRIPT} (two execs and a shell;
+ * {@link Shim.Shell#SCRIPT}). {@link Options#shim()} says which.
  *
  * <h2>What the shim does</h2>
  * <ol>
- * <li>holds both stdio fifos open read-write (fds 3, 4), so the container never sees EPIPE while
- *     the agent is away: its output waits in the pipe (64 KiB, then the writer blocks -- the same
+ * <li>holds both stdio fifos open read-write, so the container never sees EPIPE while the agent
+ *     is away: its output waits in the pipe (64 KiB, then the writer blocks -- the same
  *     trade-off as Docker's live-restore);</li>
- * <li>runs {@code runtime run --pid-file init.pid} with stdout/stderr on the fifos; runc gets
- *     {@code --keep} so the container's memory cgroup outlives its init;</li>
+ * <li>says "fifos" on its stdout, then runs {@code runtime run --pid-file init.pid} with
+ *     stdout/stderr on the fifos; runc gets {@code --keep} so the container's memory cgroup
+ *     outlives its init;</li>
  * <li>closes the fifos (the agent's readers see EOF), reads {@code oom_kill} from the cgroup,
- *     writes {@code exit} ("rc oomkills"), tells the agent on its stdout pipe (ignored when the
- *     agent is gone), then deletes the kept container.</li>
+ *     writes {@code exit} ("rc oomkills"), tells the agent ("exit rc oomkills") on its stdout
+ *     pipe (ignored when the agent is gone: SIGPIPE does not kill it), then deletes the kept
+ *     container.</li>
  * </ol>
  *
  * <h2>Recovery</h2>
@@ -82,8 +93,7 @@ import java.util.stream.Stream;
  * SIGKILL and reported with an unknown status.
  *
  * <p>Compared with containerd's shim: no ttrpc API, no exec of extra processes into a running
- * container, and output buffered in the kernel rather than in the shim while the agent is down;
- * in exchange there is nothing to build or ship.
+ * container, and output buffered in the kernel rather than in the shim while the agent is down.
  *
  * <h2>Files</h2>
  * {@code <root>/state} is the runtime's {@code --root} (Gantry's containers are invisible to
@@ -98,47 +108,31 @@ public final class OciCliRuntime implements ContainerRuntime {
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
-    /*
-     * $1 shim dir, $2 bundle, $3 id, $4 oom counter file or "", $5 "1" to use --keep; then the
-     * runtime's argv prefix. 'trap : PIPE' (a handler, not an ignore, so children start with the
-     * default disposition) keeps the shim alive when the agent's end of its stdout is gone.
+    /**
+     * Tunables; {@code rootDir} is e.g. {@code <data>/runtime/<runtime name>}, {@code shim} how
+     * each container's shim is started.
      */
-    static final String SHIM_SCRIPT = String.join("\n",
-            "d=$1 b=$2 id=$3 oom=$4 keep=$5",
-            "shift 5",
-            "trap : PIPE",
-            "exec 3<>\"$d/stdout.fifo\" 4<>\"$d/stderr.fifo\" || exit 125",
-            "echo fifos",
-            "if [ \"$keep\" = 1 ]; then",
-            "  \"$@\" run --keep --bundle \"$b\" --pid-file \"$d/init.pid\" \"$id\" </dev/null >\"$d/stdout.fifo\" 2>\"$d/stderr.fifo\" 3>&- 4>&-",
-            "else",
-            "  \"$@\" run --bundle \"$b\" --pid-file \"$d/init.pid\" \"$id\" </dev/null >\"$d/stdout.fifo\" 2>\"$d/stderr.fifo\" 3>&- 4>&-",
-            "fi",
-            "rc=$?",
-            "exec 3>&- 4>&-",
-            "n=0",
-            "if [ -n \"$oom\" ] && [ -r \"$oom\" ]; then",
-            "  while read -r k v; do if [ \"$k\" = oom_kill ]; then n=$v; fi; done <\"$oom\"",
-            "fi",
-            "echo \"$rc $n\" >\"$d/exit\"",
-            "echo \"exit $rc $n\"",
-            "if [ \"$keep\" = 1 ]; then \"$@\" delete --force \"$id\" </dev/null >/dev/null 2>>\"$d/shim.err\"; fi",
-            "exit $rc",
-            "");
-
-    /** Tunables; {@code rootDir} is e.g. {@code <data>/runtime/runc}. */
-    public record Options(Path rootDir, Duration startTimeout, Duration commandTimeout, Clock clock) {
+    public record Options(Path rootDir, Duration startTimeout, Duration commandTimeout, Clock clock, Shim shim) {
         public Options {
             rootDir = rootDir.toAbsolutePath().normalize();
+            java.util.Objects.requireNonNull(shim, "shim");
         }
 
         /** {@code <dataDir>/runtime/<runtime name>}: Gantry's containers live apart from anyone else's. */
-        public static Options underDataDir(Path dataDir, OciRuntimeBinary binary) {
-            return defaults(dataDir.resolve("runtime").resolve(binary.name()));
+        public static Options underDataDir(Path dataDir, OciRuntimeBinary binary, Shim shim) {
+            return defaults(dataDir.resolve("runtime").resolve(binary.name()), shim);
         }
 
+        /**
+         * Defaults with the compiled shim when this build has one that runs here (installed under
+         * {@code rootDir/bin}), else the shell shim.
+         */
         public static Options defaults(Path rootDir) {
-            return new Options(rootDir, Duration.ofSeconds(60), Duration.ofSeconds(30), Clock.systemUTC());
+            return defaults(rootDir, Shim.select("auto", rootDir.resolve("bin")));
+        }
+
+        public static Options defaults(Path rootDir, Shim shim) {
+            return new Options(rootDir, Duration.ofSeconds(60), Duration.ofSeconds(30), Clock.systemUTC(), shim);
         }
     }
 
@@ -148,8 +142,8 @@ public final class OciCliRuntime implements ContainerRuntime {
     private final Path shimsDir;
     private final CgroupLayout cgroups;
     private final String version;
-    private final Optional<Path> setsid;
     private final ScheduledExecutorService timers;
+    private final ExecutorService pumps;
     private final ConcurrentHashMap<String, Shimmed> containers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -171,12 +165,16 @@ public final class OciCliRuntime implements ContainerRuntime {
         }
         RuntimeNative.preload();
         this.version = firstLine(runCli(null, List.of("--version"), false).stdout());
-        this.setsid = OciRuntimeBinary.findOnPath("setsid");
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "gantry-runtime-timers");
             t.setDaemon(true);
             return t;
         });
+        // Two pumps per running container, each blocked in read(2) for the container's lifetime;
+        // pooled so that a start reuses the threads of containers that ended (idle ones go after 60 s).
+        AtomicInteger pumpCount = new AtomicInteger();
+        this.pumps = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> thread("gantry-log-pump-" + pumpCount.incrementAndGet(), r));
     }
 
     public OciRuntimeBinary binary() {
@@ -186,7 +184,7 @@ public final class OciCliRuntime implements ContainerRuntime {
     @Override
     public RuntimeCapabilities capabilities() {
         boolean oom = binary.keepsAfterExit() && cgroups.oomCounterFile("/probe").isPresent();
-        return new RuntimeCapabilities(binary.name(), version, oom, true, true);
+        return new RuntimeCapabilities(binary.name(), version, oom, true, true, options.shim().describe());
     }
 
     // ---------------------------------------------------------------- start
@@ -221,11 +219,7 @@ public final class OciCliRuntime implements ContainerRuntime {
             RuntimeNative.mkfifo(dir.resolve("stderr.fifo"), 0600);
             fifos = FifoEnds.open(dir);
             String oomFile = cgroups.oomCounterFile(cgroupsPathOf(bundle)).map(Path::toString).orElse("");
-            List<String> cmd = new ArrayList<>();
-            setsid.ifPresent(p -> cmd.add(p.toString()));
-            cmd.addAll(List.of("/bin/sh", "-c", SHIM_SCRIPT, "gantry-shim",
-                    dir.toString(), bundle.toString(), id, oomFile, binary.keepsAfterExit() ? "1" : "0"));
-            cmd.addAll(baseCommand(dir));
+            List<String> cmd = options.shim().command(dir, bundle, id, oomFile, binary.keepsAfterExit(), baseCommand(dir));
             Process process = new ProcessBuilder(cmd)
                     .directory(dir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -521,6 +515,8 @@ public final class OciCliRuntime implements ContainerRuntime {
         }
         containers.clear();
         timers.shutdownNow();
+        // pumps stays usable: destroy() of a leftover after close still watches its shim; its
+        // threads are daemons and go when idle
     }
 
     // ---------------------------------------------------------------- one container
@@ -564,20 +560,17 @@ public final class OciCliRuntime implements ContainerRuntime {
         }
 
         void startPumps() {
-            stdout.thread = thread("gantry-log-" + id + "-stdout", () -> {
+            stderr.start(pumps, "gantry-log-" + id + "-stderr", () -> stderr.run(this));
+            stdout.start(pumps, "gantry-log-" + id + "-stdout", () -> {
                 awaitShimHoldsFifos();
                 stdout.run(this);
                 finish();
             });
-            stderr.thread = thread("gantry-log-" + id + "-stderr", () -> stderr.run(this));
-            stderr.thread.start();
-            stdout.thread.start();
         }
 
         /** For an orphan being destroyed: no logs wanted, only the exit. */
         void startWatcherOnly() {
-            stdout.thread = thread("gantry-watch-" + id, this::finish);
-            stdout.thread.start();
+            stdout.start(pumps, "gantry-watch-" + id, this::finish);
         }
 
         /**
@@ -683,7 +676,8 @@ public final class OciCliRuntime implements ContainerRuntime {
     private static final class Pump {
         final LogStream stream;
         final Path fifo;
-        volatile Thread thread;
+        private final CountDownLatch done = new CountDownLatch(1);
+        private volatile boolean started;
         volatile FileChannel channel;
         volatile boolean ended;
 
@@ -727,13 +721,28 @@ public final class OciCliRuntime implements ContainerRuntime {
             }
         }
 
+        /** Runs {@code task} on a pool thread, named {@code name} meanwhile (for thread dumps). */
+        void start(ExecutorService pool, String name, Runnable task) {
+            started = true;
+            pool.execute(() -> {
+                Thread t = Thread.currentThread();
+                String poolName = t.getName();
+                t.setName(name);
+                try {
+                    task.run();
+                } finally {
+                    done.countDown();
+                    t.setName(poolName);
+                }
+            });
+        }
+
         void awaitEnd(Duration timeout) {
-            Thread t = thread;
-            if (t == null) {
+            if (!started) {
                 return;
             }
             try {
-                t.join(timeout.toMillis());
+                done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -9,11 +9,14 @@ package io.gantry.agent.runtime;
  * @param detectsOom       an OOM kill in the container's memory cgroup is reported exactly
  * @param recoversAfterAgentRestart running containers survive the agent and can be adopted
  * @param sendsSignals     arbitrary signals can be delivered
+ * @param shim             what watches each container (e.g. the compiled gantry-shim or the shell
+ *                         fallback, and why), for the agent's start log and diagnostics
  */
 public record RuntimeCapabilities(
         String name,
         String version,
         boolean detectsOom,
         boolean recoversAfterAgentRestart,
-        boolean sendsSignals) {
+        boolean sendsSignals,
+        String shim) {
 }

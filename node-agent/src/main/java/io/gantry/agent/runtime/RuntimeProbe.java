@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 /**
  * Finds out at agent start which OCI runtime works on this host, by running a trivial container
  * with each candidate through the same {@link OciCliRuntime} path real containers take (shim,
- * fifos, cgroups with a memory and pids limit, a new network namespace). Nothing is assumed: a
+ * fifos, cgroups with a memory and pids limit, a new network namespace, the agent's shim). Nothing is assumed: a
  * runtime is usable only if {@code /bin/true} exited 0 inside it; every rejected candidate is
  * reported with the runtime's own error, e.g. crun's "cgroups in hybrid mode not supported" on a
  * hybrid cgroup host, where the private-mount-namespace wrapper (see
@@ -64,14 +64,17 @@ public final class RuntimeProbe {
 
     private final Path workDir;
     private final String cgroupParent;
+    private final Shim shim;
 
     /**
      * @param workDir      scratch space under the agent's data dir (probe bundles and runtime roots)
      * @param cgroupParent the cgroup parent real containers use, so the probe exercises the same
+     * @param shim         the shim real containers will use, so the probe exercises it too
      */
-    public RuntimeProbe(Path workDir, String cgroupParent) {
+    public RuntimeProbe(Path workDir, String cgroupParent, Shim shim) {
         this.workDir = workDir.toAbsolutePath();
         this.cgroupParent = cgroupParent;
+        this.shim = shim;
     }
 
     /**
@@ -109,7 +112,7 @@ public final class RuntimeProbe {
         try {
             deleteTree(dir);
             Path bundle = writeProbeBundle(dir.resolve("bundle"), id);
-            runtime = new OciCliRuntime(c.binary(), OciCliRuntime.Options.defaults(dir.resolve("root")));
+            runtime = new OciCliRuntime(c.binary(), OciCliRuntime.Options.defaults(dir.resolve("root"), shim));
             version = runtime.capabilities().version();
             runtime.start(new StartRequest(id, bundle, LogSink.discarding()));
             ContainerExit exit = runtime.await(id).toCompletableFuture().get(30, TimeUnit.SECONDS);

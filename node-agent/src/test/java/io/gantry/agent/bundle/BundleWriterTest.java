@@ -38,7 +38,7 @@ class BundleWriterTest {
         Path resolv = Files.writeString(tmp.resolve("host-resolv"), "nameserver 10.0.0.53\n");
         writer = new BundleWriter(new BundleWriter.Settings(tmp.resolve("volumes"), "gantry",
                 new HostLimits(Map.of("RLIMIT_NOFILE", new long[] {20000, 20000})), BundleWriter.DEFAULT_NOFILE,
-                Optional.of(Path.of("/usr/bin/nsenter")), Optional.of(Path.of("/sbin/ip")), hosts, resolv, "myhost"));
+                Optional.of(Path.of("/usr/bin/nsenter")), Optional.of(Path.of("/sbin/ip")), hosts, resolv, "myhost", Optional.empty()));
     }
 
     private BundleWriter.WrittenBundle write(ContainerConfig cfg, JobSpec job) {

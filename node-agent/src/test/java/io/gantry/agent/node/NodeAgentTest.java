@@ -95,7 +95,7 @@ class NodeAgentTest {
     private NodeAgent.Setup setup(Path dir, Duration usageInterval) {
         NodeAgentSettings defaults = NodeAgentSettings.defaults(dir).withNodeId(NodeId.of("n1"));
         NodeAgentSettings s = new NodeAgentSettings(dir, NodeId.of("n1"), Map.of("zone", "a"), 4000, 1L << 30, 0, "auto",
-                "gantry-test", Duration.ofSeconds(2), defaults.restartBackoff(), defaults.logRotation(), Set.of(),
+                "auto", "gantry-test", Duration.ofSeconds(2), defaults.restartBackoff(), defaults.logRotation(), Set.of(),
                 Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofMillis(300), usageInterval);
         return new NodeAgent.Setup(s, new FakeOperations(runtime), Optional.empty(),
                 at -> new NodeInfo(s.nodeId(), at, s.labels(), new NodeResources(4000, 1L << 30),

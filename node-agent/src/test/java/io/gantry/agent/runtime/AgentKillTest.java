@@ -3,8 +3,9 @@ package io.gantry.agent.runtime;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.gantry.agent.logs.LogStream;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,16 +19,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The real thing behind the contract's adoption tests: an agent JVM that starts a container is
  * killed with SIGKILL; its shim and container live on, and a new runtime instance in another
- * JVM adopts the container, reads its output and stops it with a known exit status.
+ * JVM adopts the container, reads its output and stops it with a known exit status. Under each
+ * kind of shim.
  */
 class AgentKillTest {
 
     @TempDir
     Path tmp;
 
-    @Test
-    void containersSurviveAKill9OfTheAgentAndAreAdoptedByTheNextOne() throws Exception {
+    @ParameterizedTest(name = "{0} shim")
+    @FieldSource("io.gantry.agent.runtime.RealContainers#SHIM_KINDS")
+    void containersSurviveAKill9OfTheAgentAndAreAdoptedByTheNextOne(String shimKind) throws Exception {
         BusyboxRootfs.assumeRealContainers();
+        Shim shim = RealContainers.shim(shimKind, tmp.resolve("bin"));
         RealContainers containers = new RealContainers(tmp);
         String id = "kill9-" + Long.toHexString(System.nanoTime());
         Path bundle = containers.bundle(id, List.of("sh", "-c",
@@ -36,7 +40,7 @@ class AgentKillTest {
         Path handleFile = tmp.resolve("handle.json");
         Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), AgentProcessMain.class.getName(),
-                root.toString(), bundle.toString(), id, handleFile.toString())
+                root.toString(), bundle.toString(), id, handleFile.toString(), shimKind, tmp.resolve("bin").toString())
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("agent.out").toFile()).start();
         OciCliRuntime next = null;
         try {
@@ -51,8 +55,11 @@ class AgentKillTest {
             assertTrue(agent.waitFor(10, TimeUnit.SECONDS));
             Thread.sleep(200);
             assertTrue(new ProcessIdentity(h.shimPid(), h.shimStartTicks()).alive(), "the shim outlived the agent");
+            String cmdline = Files.readString(Path.of("/proc", Long.toString(h.shimPid()), "cmdline")).replace('\0', ' ');
+            assertTrue(shim instanceof Shim.Compiled ? cmdline.contains("gantry-shim run ") : cmdline.startsWith("/bin/sh -c "),
+                    "the " + shimKind + " shim runs the container: " + cmdline);
 
-            next = new OciCliRuntime(RealContainers.runc(), OciCliRuntime.Options.defaults(root));
+            next = new OciCliRuntime(RealContainers.runc(), OciCliRuntime.Options.defaults(root, shim));
             assertEquals("running", next.runtimeState(id).orElseThrow().status());
             CollectingLogSink logs = new CollectingLogSink();
             assertEquals(ContainerState.RUNNING, next.recover(h, logs).state());

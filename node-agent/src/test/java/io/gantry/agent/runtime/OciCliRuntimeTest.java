@@ -2,9 +2,11 @@ package io.gantry.agent.runtime;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
-
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.FieldSource;
 
 import java.nio.file.Files;
 import java.time.Duration;
@@ -16,20 +18,33 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The runtime contract against real runc, over a busybox rootfs. */
+/** The runtime contract against real runc, over a busybox rootfs, under each kind of shim. */
+@ParameterizedClass(name = "{0} shim")
+@FieldSource("io.gantry.agent.runtime.RealContainers#SHIM_KINDS")
 class OciCliRuntimeTest extends ContainerRuntimeContract {
+
+    @Parameter
+    String shimKind;
 
     @TempDir
     Path tmp;
 
     RealContainers containers;
     OciCliRuntime runtime;
+    Shim shim;
 
     @BeforeEach
     void setUp() throws Exception {
         BusyboxRootfs.assumeRealContainers();
+        shim = RealContainers.shim(shimKind, tmp.resolve("bin"));
         containers = new RealContainers(tmp);
-        runtime = new OciCliRuntime(RealContainers.runc(), OciCliRuntime.Options.defaults(tmp.resolve("runtime")));
+        runtime = new OciCliRuntime(RealContainers.runc(), OciCliRuntime.Options.defaults(tmp.resolve("runtime"), shim));
+    }
+
+    @Test
+    void theRuntimeRunsUnderTheShimItWasGiven() {
+        assertEquals(shim.describe(), runtime.capabilities().shim());
+        assertEquals(shimKind.equals("compiled"), shim instanceof Shim.Compiled, shim.describe());
     }
 
     @AfterEach
@@ -47,7 +62,7 @@ class OciCliRuntimeTest extends ContainerRuntimeContract {
     @Override
     protected ContainerRuntime restart() {
         runtime.close();
-        runtime = new OciCliRuntime(RealContainers.runc(), OciCliRuntime.Options.defaults(tmp.resolve("runtime")));
+        runtime = new OciCliRuntime(RealContainers.runc(), OciCliRuntime.Options.defaults(tmp.resolve("runtime"), shim));
         return runtime;
     }
 

@@ -2,6 +2,7 @@ package io.gantry.agent.runtime;
 
 import io.gantry.agent.bundle.BundleFiles;
 import io.gantry.agent.bundle.RuntimeSpecBuilder;
+import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,5 +42,21 @@ final class RealContainers {
 
     static OciRuntimeBinary runc() {
         return OciRuntimeBinary.runc(OciRuntimeBinary.findOnPath("runc").orElseThrow());
+    }
+
+    /** The kinds of shim every shim-level test runs with. */
+    static final String[] SHIM_KINDS = {"compiled", "sh"};
+
+    /**
+     * The shim of kind "compiled" (installed under {@code installDir}) or "sh". A test of the
+     * compiled one skips, saying why, when this build has none that runs here.
+     */
+    static Shim shim(String kind, Path installDir) {
+        if (kind.equals("compiled")) {
+            CompiledShim.Installation i = CompiledShim.install(installDir);
+            Assumptions.assumeTrue(i.binary().isPresent(),
+                    "needs the compiled gantry-shim: " + i.reason() + " (install gcc and libc6-dev, then rebuild node-agent)");
+        }
+        return Shim.select(kind, installDir);
     }
 }

@@ -3,6 +3,8 @@ package io.gantry.agent.runtime;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +20,15 @@ class RuntimeProbeTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void runcWorksAndEveryRejectionSaysWhy() {
+    @TempDir
+    Path shims;
+
+    @ParameterizedTest(name = "{0} shim")
+    @FieldSource("io.gantry.agent.runtime.RealContainers#SHIM_KINDS")
+    void runcWorksAndEveryRejectionSaysWhy(String shimKind) {
         BusyboxRootfs.assumeRealContainers();
-        RuntimeProbe.Report report = new RuntimeProbe(tmp, RealContainers.CGROUP_PARENT).probe(RuntimeProbe.defaultCandidates());
+        Shim shim = RealContainers.shim(shimKind, shims);
+        RuntimeProbe.Report report = new RuntimeProbe(tmp, RealContainers.CGROUP_PARENT, shim).probe(RuntimeProbe.defaultCandidates());
         System.out.println(report.summary());
         assertEquals("runc", report.chosen().orElseThrow().candidate().label(), report.summary());
         for (RuntimeProbe.Result r : report.results()) {
@@ -42,7 +49,7 @@ class RuntimeProbeTest {
         Assumptions.assumeTrue(layout.v1Memory().isPresent() && layout.unified().isPresent(),
                 "only meaningful on a hybrid cgroup v1 + v2 host");
         Path crun = OciRuntimeBinary.findOnPath("crun").orElseThrow();
-        RuntimeProbe.Report report = new RuntimeProbe(tmp, RealContainers.CGROUP_PARENT).probe(List.of(
+        RuntimeProbe.Report report = new RuntimeProbe(tmp, RealContainers.CGROUP_PARENT, Shim.select("auto", shims)).probe(List.of(
                 new RuntimeProbe.Candidate("crun", OciRuntimeBinary.crun(crun)),
                 new RuntimeProbe.Candidate("crun-privatens", OciRuntimeBinary.crunWithoutUnifiedMount(crun))));
         System.out.println(report.summary());

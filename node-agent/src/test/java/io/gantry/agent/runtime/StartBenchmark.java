@@ -29,14 +29,17 @@ import java.util.stream.Stream;
  * "start" to "exit observed", median and p95 over N runs, side by side in one process:
  * <ul>
  * <li>gantry/runc: {@link OciCliRuntime#start} + {@link OciCliRuntime#await} (shim, fifos, log
- *     pumps, OOM read, all included);</li>
- * <li>runc run: the bare CLI on the same config.json, as hyperfine would run it;</li>
+ *     pumps, OOM read, all included), under the compiled gantry-shim with its loopback hook, and
+ *     under the shell shim with the sh + nsenter + ip hook (the fallback, and what ran before);</li>
+ * <li>runc run: the bare CLI on the same config.json (with either hook), as hyperfine would run it;</li>
  * <li>runc create+start+delete: the detached alternative, polling {@code runc state};</li>
  * <li>gantry/crun and crun run, through the private-mount-namespace wrapper (hybrid host);</li>
  * <li>podman run --rm --network none of an image made from the same rootfs, if podman is
  *     installed.</li>
  * </ul>
- * Modes run round-robin so that load from other processes on the machine hits them alike. It
+ * Modes run in rounds, each round in a new (seeded random) order, so that load from other processes
+ * on the machine hits them alike and none always follows the same one (podman's cleanup outlives
+ * its run, and is waited for). It
  * reports numbers, never pass/fail. Needs root, runc and /bin/busybox. Run it with
  * {@code node-agent/bench/start [RUNS]}.
  */
@@ -52,6 +55,7 @@ public final class StartBenchmark {
         }
     }
 
+
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 60;
         Path work = Path.of(args.length > 1 ? args[1] : "/var/tmp/gantry-start-bench").toAbsolutePath();
@@ -63,14 +67,17 @@ public final class StartBenchmark {
         deleteTree(work);
         Files.createDirectories(work);
         Path rootfs = BusyboxRootfs.create(work.resolve("rootfs"));
-        BundleWriter writer = new BundleWriter(BundleWriter.Settings.defaults(work).withCgroupParent("gantry-bench"));
+        Shim compiled = Shim.select("compiled", work.resolve("bin"));
+        Shim sh = Shim.select("sh", work.resolve("bin"));
+        BundleWriter writer = new BundleWriter(BundleWriter.Settings.defaults(work).withCgroupParent("gantry-bench").withShim(compiled));
+        BundleWriter shWriter = new BundleWriter(BundleWriter.Settings.defaults(work).withCgroupParent("gantry-bench").withShim(sh));
         ImageConfig image = ImageConfig.of(Platform.of("linux", "amd64"),
                 ContainerConfig.builder().env(List.of("PATH=/bin")).cmd(List.of("/bin/true")).build(), List.of());
         JobSpec job = JobSpec.builder("bench", "busybox").network(NetworkMode.NONE)
                 .resources(new Resources(500, 64 * Resources.MIB)).build();
 
         // One prepared bundle per run and mode: same config, own cgroup path.
-        List<String> modeKeys = new ArrayList<>(List.of("gantry-runc", "runc-run", "runc-create"));
+        List<String> modeKeys = new ArrayList<>(List.of("gantry-runc", "runc-run", "gantry-runc-sh", "runc-run-sh", "runc-create"));
         if (crunPath.isPresent()) {
             modeKeys.addAll(List.of("gantry-crun", "crun-run"));
         }
@@ -79,18 +86,24 @@ public final class StartBenchmark {
             List<Path> list = new ArrayList<>();
             for (int i = 0; i < warmup + runs; i++) {
                 String id = key + "-" + i;
-                list.add(writer.write(id, image, job, rootfs, work.resolve("bundles").resolve(id), null).dir());
+                list.add((key.endsWith("-sh") ? shWriter : writer).write(id, image, job, rootfs, work.resolve("bundles").resolve(id), null).dir());
             }
             bundles.put(key, list);
         }
 
         List<Mode> modes = new ArrayList<>();
-        modes.add(gantryMode("gantry/runc (OciCliRuntime)", OciRuntimeBinary.runc(runcPath), work.resolve("g-runc"), "gantry-runc", bundles.get("gantry-runc")));
-        modes.add(cliRunMode("runc run (bare)", List.of(runcPath.toString()), work.resolve("bare-runc"), "runc-run", bundles.get("runc-run")));
+        modes.add(gantryMode("gantry/runc, compiled shim + hook", OciRuntimeBinary.runc(runcPath), compiled, work.resolve("g-runc"),
+                "gantry-runc", bundles.get("gantry-runc")));
+        modes.add(cliRunMode("runc run (bare, compiled hook)", List.of(runcPath.toString()), work.resolve("bare-runc"), "runc-run", bundles.get("runc-run")));
+        modes.add(gantryMode("gantry/runc, sh shim + sh/nsenter/ip hook", OciRuntimeBinary.runc(runcPath), sh, work.resolve("g-runc-sh"),
+                "gantry-runc-sh", bundles.get("gantry-runc-sh")));
+        modes.add(cliRunMode("runc run (bare, sh/nsenter/ip hook)", List.of(runcPath.toString()), work.resolve("bare-runc-sh"),
+                "runc-run-sh", bundles.get("runc-run-sh")));
         modes.add(createStartMode(runcPath, work.resolve("bare-runc-cs"), bundles.get("runc-create")));
         if (crunPath.isPresent()) {
             OciRuntimeBinary crun = OciRuntimeBinary.crunWithoutUnifiedMount(crunPath.get());
-            modes.add(gantryMode("gantry/crun (OciCliRuntime, private mntns)", crun, work.resolve("g-crun"), "gantry-crun", bundles.get("gantry-crun")));
+            modes.add(gantryMode("gantry/crun, compiled shim (private mntns)", crun, compiled, work.resolve("g-crun"), "gantry-crun",
+                    bundles.get("gantry-crun")));
             modes.add(cliRunMode("crun run (bare, private mntns)", crun.command(), work.resolve("bare-crun"), "crun-run", bundles.get("crun-run")));
         }
         if (podman.isPresent()) {
@@ -106,8 +119,13 @@ public final class StartBenchmark {
         for (Mode m : modes) {
             samples.put(m.name(), new long[runs]);
         }
+        java.util.Random order = new java.util.Random(42);
         for (int i = 0; i < warmup + runs; i++) {
-            for (Mode m : modes) {
+            // a new order each round, so that no mode always follows the same one (podman leaves
+            // work behind, which is waited for, but other modes differ in what they leave too)
+            List<Mode> round = new ArrayList<>(modes);
+            java.util.Collections.shuffle(round, order);
+            for (Mode m : round) {
                 long ns = m.run(i);
                 if (i >= warmup) {
                     samples.get(m.name())[i - warmup] = ns;
@@ -118,7 +136,7 @@ public final class StartBenchmark {
             m.close();
         }
 
-        System.out.printf(Locale.ROOT, "%nwarm start of /bin/true, start -> exit observed, %d runs each (after %d warm-up), round-robin%n", runs, warmup);
+        System.out.printf(Locale.ROOT, "%nwarm start of /bin/true, start -> exit observed, %d runs each (after %d warm-up), rounds in shuffled order%n", runs, warmup);
         System.out.printf(Locale.ROOT, "%-44s %9s %9s %9s %9s%n", "mode", "median", "p95", "min", "mean");
         Map<String, Double> medians = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : samples.entrySet()) {
@@ -131,16 +149,25 @@ public final class StartBenchmark {
         }
         double gantry = medians.get(modes.get(0).name());
         double runc = medians.get(modes.get(1).name());
-        System.out.printf(Locale.ROOT, "%ngantry/runc median - runc run median = %+.1f ms (target: <= +15 ms)%n", gantry - runc);
+        double gantrySh = medians.get(modes.get(2).name());
+        double runcSh = medians.get(modes.get(3).name());
+        System.out.printf(Locale.ROOT, "%ngantry/runc median - runc run median, same bundle (target: <= +15 ms):%n"
+                + "  compiled shim + hook: %+.1f ms;  sh shim + sh hook: %+.1f ms;  compiled vs bare runc with the sh hook: %+.1f ms%n",
+                gantry - runc, gantrySh - runcSh, gantry - runcSh);
+        System.out.printf(Locale.ROOT, "compiled shim + hook vs sh shim + hook: %+.1f ms (gantry), %+.1f ms (bare runc, hook only)%n",
+                gantry - gantrySh, runc - runcSh);
         medians.entrySet().stream().filter(e -> e.getKey().startsWith("podman")).findFirst().ifPresent(e ->
                 System.out.printf(Locale.ROOT, "podman median / gantry/runc median = %.1fx (target: >= 3x)%n", e.getValue() / gantry));
         System.out.printf(Locale.ROOT, "benchmark JVM peak RSS (VmHWM): %s%n", status("VmHWM", Path.of("/proc/self/status")));
-        residentCostPerContainer(runcPath, writer, image, job, rootfs, work);
+        System.out.printf(Locale.ROOT, "benchmark JVM: jdk.lang.Process.launchMechanism=%s%n",
+                System.getProperty("jdk.lang.Process.launchMechanism", "(default: POSIX_SPAWN)"));
+        residentCostPerContainer(runcPath, writer, compiled, image, job, rootfs, work);
+        residentCostPerContainer(runcPath, shWriter, sh, image, job, rootfs, work);
         deleteTree(work.resolve("bundles"));
     }
 
-    private static Mode gantryMode(String name, OciRuntimeBinary binary, Path root, String key, List<Path> bundles) {
-        OciCliRuntime runtime = new OciCliRuntime(binary, OciCliRuntime.Options.defaults(root));
+    private static Mode gantryMode(String name, OciRuntimeBinary binary, Shim shim, Path root, String key, List<Path> bundles) {
+        OciCliRuntime runtime = new OciCliRuntime(binary, OciCliRuntime.Options.defaults(root, shim));
         return new Mode() {
             @Override
             public String name() {
@@ -253,7 +280,9 @@ public final class StartBenchmark {
             public long run(int i) throws Exception {
                 long t0 = System.nanoTime();
                 check(quiet(cmd).waitFor(), "podman run");
-                return System.nanoTime() - t0;
+                long t = System.nanoTime() - t0;
+                awaitGone(List.of("podman", "conmon"), 3_000); // its cleanup runs on after it returned
+                return t;
             }
 
             @Override
@@ -261,6 +290,24 @@ public final class StartBenchmark {
                 quiet(List.of(podman.toString(), "rmi", "-f", img)).waitFor();
             }
         };
+    }
+
+    /** Waits (up to {@code maxMillis}) until no process has one of {@code names} as its command name. */
+    private static void awaitGone(List<String> names, long maxMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
+        while (System.nanoTime() < deadline) {
+            boolean any = ProcessHandle.allProcesses().anyMatch(p -> {
+                try {
+                    return names.contains(Files.readString(Path.of("/proc", Long.toString(p.pid()), "comm")).strip());
+                } catch (IOException gone) {
+                    return false;
+                }
+            });
+            if (!any) {
+                return;
+            }
+            Thread.sleep(5);
+        }
     }
 
     private static Process quiet(List<String> cmd) throws IOException {
@@ -287,22 +334,23 @@ public final class StartBenchmark {
     }
 
     /**
-     * What one running container costs besides itself: the shim (dash) and the runtime's
+     * What one running container costs besides itself: the shim (gantry-shim or dash) and the runtime's
      * foreground {@code run} process that waits for it, both alive as long as the container.
      */
-    private static void residentCostPerContainer(Path runc, BundleWriter writer, ImageConfig image, JobSpec job, Path rootfs, Path work)
-            throws Exception {
+    private static void residentCostPerContainer(Path runc, BundleWriter writer, Shim shim, ImageConfig image, JobSpec job, Path rootfs,
+                                                 Path work) throws Exception {
         ImageConfig sleeper = ImageConfig.of(image.platform(), image.config().toBuilder().cmd(List.of("sleep", "30")).build(), List.of());
-        Path bundle = writer.write("rss-probe", sleeper, job, rootfs, work.resolve("bundles/rss-probe"), null).dir();
-        try (OciCliRuntime runtime = new OciCliRuntime(OciRuntimeBinary.runc(runc), OciCliRuntime.Options.defaults(work.resolve("g-rss")))) {
-            ContainerHandle h = runtime.start(new StartRequest("rss-probe", bundle, LogSink.discarding()));
+        String id = shim instanceof Shim.Compiled ? "rss-probe-compiled" : "rss-probe-sh";
+        Path bundle = writer.write(id, sleeper, job, rootfs, work.resolve("bundles").resolve(id), null).dir();
+        try (OciCliRuntime runtime = new OciCliRuntime(OciRuntimeBinary.runc(runc), OciCliRuntime.Options.defaults(work.resolve("g-rss"), shim))) {
+            ContainerHandle h = runtime.start(new StartRequest(id, bundle, LogSink.discarding()));
             Thread.sleep(300);
-            long shim = h.shimPid();
-            String runcRss = ProcessHandle.of(shim).stream().flatMap(ProcessHandle::children)
+            long shimPid = h.shimPid();
+            String runcRss = ProcessHandle.of(shimPid).stream().flatMap(ProcessHandle::children)
                     .map(ph -> status("VmRSS", Path.of("/proc", Long.toString(ph.pid()), "status"))).findFirst().orElse("?");
-            System.out.printf(Locale.ROOT, "per running container: shim (sh) VmRSS %s, foreground runc run VmRSS %s%n",
-                    status("VmRSS", Path.of("/proc", Long.toString(shim), "status")), runcRss);
-            runtime.destroy("rss-probe", true);
+            System.out.printf(Locale.ROOT, "per running container (%s shim): shim VmRSS %s, foreground runc run VmRSS %s%n",
+                    shim instanceof Shim.Compiled ? "compiled" : "sh", status("VmRSS", Path.of("/proc", Long.toString(shimPid), "status")), runcRss);
+            runtime.destroy(id, true);
         }
     }
 

@@ -3,6 +3,7 @@ package io.gantry.ops.node.containers;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gantry.agent.bundle.BundleWriter;
 import io.gantry.agent.runtime.OciRuntimeBinary;
+import io.gantry.agent.runtime.Shim;
 import io.gantry.layercache.content.ContentStore;
 import io.gantry.layercache.image.ImageBuilder;
 import io.gantry.layercache.image.ImageStore;
@@ -40,12 +41,16 @@ import java.util.stream.Stream;
 /**
  * Warm start of {@code /bin/true} through the node's REST API, from request to observed exit:
  * {@code POST /v1/containers?wait=true} against a {@code gantry server} running in its own JVM
- * (the image already pulled and unpacked; each container is removed after its run, outside the
- * timing). Side by side, round-robin in one run, with bare {@code runc run} of an equivalent
- * bundle (written by the same BundleWriter from the same image config over the same files) and
+ * with the launcher's default JVM flags (the image already pulled and unpacked; each container is
+ * removed after its run, outside the timing). Two servers: one as shipped (the compiled
+ * gantry-shim and its loopback hook), and a reference with {@code gantry.agent.shim = sh} (the
+ * shell shim and the sh + nsenter + ip hook: the fallback, and what ran before the compiled shim;
+ * BENCH_REFERENCE_SHIM and BENCH_REFERENCE_JAVA_OPTS change its shim and JVM flags). Side by
+ * side, in rounds of one run each in a new order, with bare {@code runc run} of an equivalent bundle (written by
+ * the same BundleWriter from the same image config over the same files, with either hook) and
  * {@code podman run --rm --network none} of the same files imported as an image (runc,
- * cgroupfs, the ulimits root may grant here). Prints median, p95, min and mean, the gap to
- * runc, the ratio to podman, and the server's peak RSS. Reports numbers, never pass/fail.
+ * cgroupfs, the ulimits root may grant here). Prints median, p95, min and mean, the gaps to
+ * runc, the ratios to podman, and the servers' peak RSS. Reports numbers, never pass/fail.
  *
  * <p>Run it with {@code ops/bench/start-api [RUNS] [WORK_DIR]}. Needs root, runc, busybox-static;
  * podman when installed.
@@ -62,6 +67,7 @@ public final class StartApiBenchmark {
     }
 
     static final List<String> APPLETS = List.of("sh", "true");
+
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 60;
@@ -87,10 +93,29 @@ public final class StartApiBenchmark {
         // the same files as a plain directory, for runc and podman
         Path rootfs = busyboxRootfs(work.resolve("rootfs"), APPLETS);
 
+        // The reference server: the shell shim (BENCH_REFERENCE_SHIM=compiled for the compiled one)
+        // and the launcher's JVM flags (BENCH_REFERENCE_JAVA_OPTS for others), on its own copy of the image.
+        String refShim = Optional.ofNullable(System.getenv("BENCH_REFERENCE_SHIM")).filter(s -> !s.isBlank()).orElse("sh");
+        String refOpts = Optional.ofNullable(System.getenv("BENCH_REFERENCE_JAVA_OPTS")).filter(s -> !s.isBlank()).orElse(null);
+        // BENCH_REFERENCE_CLASSPATH: the reference server from another build (say, the commit before a
+        // change), for a before/after comparison within one run
+        String refClasspath = Optional.ofNullable(System.getenv("BENCH_REFERENCE_CLASSPATH")).filter(s -> !s.isBlank()).orElse(null);
+        Path dataSh = work.resolve("node-ref");
+        buildBusyboxImage(dataSh, ref, config, APPLETS);
+
+        Shim compiled = Shim.select("compiled", work.resolve("bin"));
+        Shim sh = Shim.select("sh", work.resolve("bin"));
         List<Mode> modes = new ArrayList<>();
-        Server server = Server.start(data, work.resolve("server.log"));
-        modes.add(gantryMode(server, ref));
-        modes.add(runcMode(runc, rootfs, config, work));
+        Server server = Server.start(data, work.resolve("server.log"), "agent", "", null, null);
+        Server serverSh = Server.start(dataSh, work.resolve("server-ref.log"), "agent", "gantry.agent.shim = " + refShim + "\n", refOpts,
+                refClasspath);
+        String refName = refClasspath != null ? "gantry API (runc), reference: other build"
+                : "gantry API (runc), reference: " + (refShim.equals("sh") ? "sh shim + sh/nsenter/ip hook" : refShim + " shim")
+                + (refOpts == null ? "" : ", own JVM flags");
+        modes.add(gantryMode(server, ref, "gantry API (runc), compiled shim + hook"));
+        modes.add(runcMode(runc, rootfs, config, work, compiled, "runc run (bare), compiled hook"));
+        modes.add(gantryMode(serverSh, ref, refName));
+        modes.add(runcMode(runc, rootfs, config, work, sh, "runc run (bare), sh/nsenter/ip hook"));
         if (podman.isPresent()) {
             Mode p = podmanMode(podman.get(), rootfs, work);
             if (p != null) {
@@ -103,8 +128,13 @@ public final class StartApiBenchmark {
         Map<String, long[]> samples = new LinkedHashMap<>();
         modes.forEach(m -> samples.put(m.name(), new long[runs]));
         try {
+            java.util.Random order = new java.util.Random(42);
             for (int i = 0; i < warmup + runs; i++) {
-                for (Mode m : modes) {
+                // a new order each round, so that no mode always follows the same one (podman leaves
+                // work behind, which is waited for, but other modes differ in what they leave too)
+                List<Mode> round = new ArrayList<>(modes);
+                java.util.Collections.shuffle(round, order);
+                for (Mode m : round) {
                     long ns = m.run(i);
                     if (i >= warmup) {
                         samples.get(m.name())[i - warmup] = ns;
@@ -118,9 +148,11 @@ public final class StartApiBenchmark {
         }
         String serverHwm = status("VmHWM", Path.of("/proc", Long.toString(server.pid()), "status"));
         String serverRss = status("VmRSS", Path.of("/proc", Long.toString(server.pid()), "status"));
+        String serverShHwm = status("VmHWM", Path.of("/proc", Long.toString(serverSh.pid()), "status"));
         server.stop();
+        serverSh.stop();
 
-        System.out.printf(Locale.ROOT, "%nwarm start of /bin/true, request -> exit observed, %d runs each (after %d warm-up), round-robin%n",
+        System.out.printf(Locale.ROOT, "%nwarm start of /bin/true, request -> exit observed, %d runs each (after %d warm-up), rounds in shuffled order%n",
                 runs, warmup);
         System.out.printf(Locale.ROOT, "%-52s %9s %9s %9s %9s%n", "mode", "median", "p95", "min", "mean");
         Map<String, Double> medians = new LinkedHashMap<>();
@@ -134,24 +166,36 @@ public final class StartApiBenchmark {
         }
         double gantry = medians.get(modes.get(0).name());
         double bare = medians.get(modes.get(1).name());
-        System.out.printf(Locale.ROOT, "%ngantry API median - runc run median = %+.1f ms (target: <= +15 ms)%n", gantry - bare);
+        double gantrySh = medians.get(modes.get(2).name());
+        double bareSh = medians.get(modes.get(3).name());
+        System.out.printf(Locale.ROOT, "%ngantry API median - runc run median (target: <= +15 ms):%n"
+                + "  compiled shim + hook vs runc with the same bundle: %+.1f ms%n"
+                + "  reference server vs runc with the sh hook:         %+.1f ms%n"
+                + "  compiled shim + hook vs runc with the sh hook:     %+.1f ms%n"
+                + "  compiled shim + hook vs the reference server:      %+.1f ms%n", gantry - bare, gantrySh - bareSh, gantry - bareSh,
+                gantry - gantrySh);
         medians.entrySet().stream().filter(e -> e.getKey().startsWith("podman")).findFirst().ifPresent(e ->
-                System.out.printf(Locale.ROOT, "podman median / gantry API median = %.1fx (target: >= 3x)%n", e.getValue() / gantry));
-        System.out.printf(Locale.ROOT, "gantry server JVM: peak RSS (VmHWM) %s, RSS at the end %s%n", serverHwm, serverRss);
-        System.out.printf(Locale.ROOT, "benchmark client JVM: peak RSS (VmHWM) %s%n", status("VmHWM", Path.of("/proc/self/status")));
+                System.out.printf(Locale.ROOT, "podman median / gantry API median (target: >= 3x): compiled shim %.2fx, reference %.2fx%n",
+                        e.getValue() / gantry, e.getValue() / gantrySh));
+        System.out.printf(Locale.ROOT, "gantry server JVM (%s): peak RSS (VmHWM) %s, RSS at the end %s%n",
+                String.join(" ", Server.jvmFlags()), serverHwm, serverRss);
+        System.out.printf(Locale.ROOT, "reference server JVM (%s, shim %s%s): peak RSS (VmHWM) %s%n",
+                refOpts == null ? "the same flags" : refOpts, refShim, refClasspath == null ? "" : ", class path " + refClasspath, serverShHwm);
+        System.out.printf(Locale.ROOT, "benchmark client JVM: peak RSS (VmHWM) %s, jdk.lang.Process.launchMechanism=%s%n",
+                status("VmHWM", Path.of("/proc/self/status")), System.getProperty("jdk.lang.Process.launchMechanism", "(default)"));
         System.out.println("server log: " + work.resolve("server.log"));
     }
 
     // ------------------------------------------------------------------ the modes
 
-    private static Mode gantryMode(Server server, ImageReference ref) throws IOException {
+    private static Mode gantryMode(Server server, ImageReference ref, String name) throws IOException {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         RawHttp raw = new RawHttp(server.uri(), server.token());
         byte[] body = ApiJson.bytes(Map.of("image", ref.toString(), "cmd", List.of("/bin/true"), "network", "none"));
         return new Mode() {
             @Override
             public String name() {
-                return "gantry: POST /v1/containers?wait=true (runc)";
+                return name;
             }
 
             @Override
@@ -264,21 +308,23 @@ public final class StartApiBenchmark {
         }
     }
 
-    private static Mode runcMode(Path runc, Path rootfs, ContainerConfig config, Path work) throws IOException {
+    /** Bare runc of the bundle BundleWriter writes, with the loopback hook of {@code shim}. */
+    private static Mode runcMode(Path runc, Path rootfs, ContainerConfig config, Path work, Shim shim, String name) throws IOException {
+        String id = shim instanceof Shim.Compiled ? "runc-bench" : "runc-bench-sh";
         Path root = Files.createDirectories(work.resolve("runc-root"));
-        BundleWriter writer = new BundleWriter(BundleWriter.Settings.defaults(work).withCgroupParent("gantry-bench"));
+        BundleWriter writer = new BundleWriter(BundleWriter.Settings.defaults(work).withCgroupParent("gantry-bench").withShim(shim));
         ImageConfig image = ImageConfig.of(Platform.of("linux", "amd64"), config, List.of());
         JobSpec job = JobSpec.builder("bench", "bench").network(NetworkMode.NONE).resources(new Resources(0, 0)).build();
-        Path bundle = writer.write("runc-bench", image, job, rootfs, work.resolve("runc-bundle"), null).dir();
+        Path bundle = writer.write(id, image, job, rootfs, work.resolve(id + "-bundle"), null).dir();
         return new Mode() {
             @Override
             public String name() {
-                return "runc run (bare, same bundle)";
+                return name;
             }
 
             @Override
             public long run(int i) throws Exception {
-                List<String> cmd = List.of(runc.toString(), "--root", root.toString(), "run", "--bundle", bundle.toString(), "runc-bench");
+                List<String> cmd = List.of(runc.toString(), "--root", root.toString(), "run", "--bundle", bundle.toString(), id);
                 long t0 = System.nanoTime();
                 int rc = quiet(cmd).waitFor();
                 long t = System.nanoTime() - t0;
@@ -321,6 +367,7 @@ public final class StartApiBenchmark {
                 if (rc != 0) {
                     throw new IllegalStateException("podman run " + i + " exited " + rc);
                 }
+                awaitGone(List.of("podman", "conmon"), Duration.ofSeconds(3)); // its cleanup runs on after it returned
                 return t;
             }
 
@@ -341,20 +388,66 @@ public final class StartApiBenchmark {
 
         /** The server with the given roles ({@code agent}, or {@code scheduler,agent} for all-in-one). */
         static Server start(Path data, Path log, String roles) throws Exception {
+            return start(data, log, roles, "", null, null);
+        }
+
+        /**
+         * The JVM flags of the server: GANTRY_JAVA_OPTS when set, else the launcher's defaults, read
+         * from the distribution's launcher script ({@code default_opts=( ... )} in
+         * ops/src/dist/bin/gantry), so that the benchmark runs what {@code gantry server} runs.
+         */
+        static List<String> jvmFlags() throws IOException {
+            String opts = System.getenv("GANTRY_JAVA_OPTS");
+            if (opts != null && !opts.isBlank()) {
+                return List.of(opts.trim().split("\\s+"));
+            }
+            Path launcher = Path.of("ops/src/dist/bin/gantry");
+            List<String> flags = new ArrayList<>();
+            boolean in = false;
+            for (String line : Files.readAllLines(launcher)) {
+                String l = line.replaceAll("#.*", "").trim();
+                if (l.startsWith("default_opts=(")) {
+                    in = true;
+                    l = l.substring("default_opts=(".length()).trim();
+                }
+                if (!in) {
+                    continue;
+                }
+                boolean end = l.endsWith(")");
+                l = end ? l.substring(0, l.length() - 1).trim() : l;
+                if (!l.isEmpty()) {
+                    flags.addAll(List.of(l.split("\\s+")));
+                }
+                if (end) {
+                    break;
+                }
+            }
+            if (flags.isEmpty()) {
+                throw new IllegalStateException("no default_opts=( ... ) in " + launcher.toAbsolutePath() + "; run from the repository root");
+            }
+            if (Runtime.version().feature() >= 25) {
+                flags.removeIf(f -> f.startsWith("-Djdk.lang.Process.launchMechanism=")); // as the launcher does
+            }
+            return flags;
+        }
+
+        /**
+         * As above, with {@code extraConfig} (HOCON lines) added to the server's config file,
+         * {@code javaOpts} as its JVM flags instead of {@link #jvmFlags()} and {@code classpath}
+         * instead of this JVM's class path, each when not null.
+         */
+        static Server start(Path data, Path log, String roles, String extraConfig, String javaOpts, String classpath) throws Exception {
             int port;
             int clusterPort;
             try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
                 port = a.getLocalPort();
                 clusterPort = b.getLocalPort();
             }
-            Path conf = data.resolveSibling("bench.conf");
-            Files.writeString(conf, "gantry.logs.file = off\npekko.loglevel = WARNING\ngantry.agent.cgroup-parent = gantry-bench\n");
+            Path conf = data.resolveSibling(data.getFileName() + "-bench.conf");
+            Files.writeString(conf, "gantry.logs.file = off\npekko.loglevel = WARNING\ngantry.agent.cgroup-parent = gantry-bench\n" + extraConfig);
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            String opts = System.getenv("GANTRY_JAVA_OPTS");
-            cmd.addAll(opts != null && !opts.isBlank() ? List.of(opts.trim().split("\\s+")) : List.of(
-                    "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-Xss512k", "-XX:MaxMetaspaceSize=128m",
-                    "-XX:ReservedCodeCacheSize=64m", "-XX:MaxDirectMemorySize=64m", "-XX:+ExitOnOutOfMemoryError"));
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.gantry.ops.Main", "server", "--roles", roles,
+            cmd.addAll(javaOpts == null ? jvmFlags() : List.of(javaOpts.trim().split("\\s+")));
+            cmd.addAll(List.of("-cp", classpath != null ? classpath : System.getProperty("java.class.path"), "io.gantry.ops.Main", "server", "--roles", roles,
                     "--data-dir", data.toString(), "--http", "127.0.0.1:" + port, "--cluster", "127.0.0.1:" + clusterPort,
                     "--config", conf.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -427,6 +520,28 @@ public final class StartApiBenchmark {
         ImageStore store = ImageStore.open(ContentStore.open(data));
         ImageBuilder.create(store).platform(Platform.of("linux", "amd64")).layer(layer.build(), "COPY busybox /").config(config)
                 .build(ref);
+    }
+
+    /**
+     * Waits (up to {@code max}) until no process has one of {@code names} as its command name:
+     * podman's container cleanup (conmon, {@code podman container cleanup}) goes on after
+     * {@code podman run} returned and would otherwise run during the next mode's timing.
+     */
+    static void awaitGone(List<String> names, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean any = ProcessHandle.allProcesses().anyMatch(p -> {
+                try {
+                    return names.contains(Files.readString(Path.of("/proc", Long.toString(p.pid()), "comm")).strip());
+                } catch (IOException gone) {
+                    return false;
+                }
+            });
+            if (!any) {
+                return;
+            }
+            Thread.sleep(5);
+        }
     }
 
     static Process quiet(List<String> cmd) throws IOException {

@@ -1,0 +1,138 @@
+package io.gantry.agent.runtime;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * How {@link OciCliRuntime} starts the shim of each container. Both kinds do the same thing with
+ * the same files and the same report lines on stdout ("fifos", then "exit RC OOMKILLS"); see
+ * {@link OciCliRuntime} for what and why.
+ * <ul>
+ * <li>{@link Compiled}: {@code gantry-shim run …}, one exec of a small static binary that calls
+ *     setsid(2) itself ({@link CompiledShim}); it is also the network-none loopback hook;</li>
+ * <li>{@link Shell}: {@code setsid /bin/sh -c SCRIPT …}, two execs and a shell; the fallback
+ *     when the build had no C compiler or the binary cannot run here.</li>
+ * </ul>
+ */
+public sealed interface Shim permits Shim.Compiled, Shim.Shell {
+
+    /**
+     * The argv that runs one container.
+     *
+     * @param dir     the shim directory (fifos, init.pid, exit, shim.err)
+     * @param oomFile the container's OOM counter file, or "" for none
+     * @param keep    {@code run --keep}, then {@code delete --force} after reading the OOM counter
+     * @param runtime the runtime's argv prefix (binary plus global flags)
+     */
+    List<String> command(Path dir, Path bundle, String id, String oomFile, boolean keep, List<String> runtime);
+
+    /** The compiled binary (also the loopback hook); empty for the shell shim. */
+    Optional<Path> binary();
+
+    /** One line for logs and the runtime's capabilities. */
+    String describe();
+
+    /** The compiled {@code gantry-shim}, installed at {@code path}; {@code version} is what it says. */
+    record Compiled(Path path, String version) implements Shim {
+        @Override
+        public List<String> command(Path dir, Path bundle, String id, String oomFile, boolean keep, List<String> runtime) {
+            List<String> cmd = new ArrayList<>(List.of(path.toString(), "run",
+                    dir.toString(), bundle.toString(), id, oomFile, keep ? "1" : "0"));
+            cmd.addAll(runtime);
+            return cmd;
+        }
+
+        @Override
+        public Optional<Path> binary() {
+            return Optional.of(path);
+        }
+
+        @Override
+        public String describe() {
+            return version + " (compiled, " + path + ")";
+        }
+    }
+
+    /** The shell script under {@code setsid} (when the host has it), and why it is used. */
+    record Shell(Optional<Path> setsid, String why) implements Shim {
+        /*
+         * $1 shim dir, $2 bundle, $3 id, $4 oom counter file or "", $5 "1" to use --keep; then the
+         * runtime's argv prefix. 'trap : PIPE' (a handler, not an ignore, so children start with the
+         * default disposition) keeps the shim alive when the agent's end of its stdout is gone.
+         */
+        static final String SCRIPT = String.join("\n",
+                "d=$1 b=$2 id=$3 oom=$4 keep=$5",
+                "shift 5",
+                "trap : PIPE",
+                "exec 3<>\"$d/stdout.fifo\" 4<>\"$d/stderr.fifo\" || exit 125",
+                "echo fifos",
+                "if [ \"$keep\" = 1 ]; then",
+                "  \"$@\" run --keep --bundle \"$b\" --pid-file \"$d/init.pid\" \"$id\" </dev/null >\"$d/stdout.fifo\" 2>\"$d/stderr.fifo\" 3>&- 4>&-",
+                "else",
+                "  \"$@\" run --bundle \"$b\" --pid-file \"$d/init.pid\" \"$id\" </dev/null >\"$d/stdout.fifo\" 2>\"$d/stderr.fifo\" 3>&- 4>&-",
+                "fi",
+                "rc=$?",
+                "exec 3>&- 4>&-",
+                "n=0",
+                "if [ -n \"$oom\" ] && [ -r \"$oom\" ]; then",
+                "  while read -r k v; do if [ \"$k\" = oom_kill ]; then n=$v; fi; done <\"$oom\"",
+                "fi",
+                "echo \"$rc $n\" >\"$d/exit\"",
+                "echo \"exit $rc $n\"",
+                "if [ \"$keep\" = 1 ]; then \"$@\" delete --force \"$id\" </dev/null >/dev/null 2>>\"$d/shim.err\"; fi",
+                "exit $rc",
+                "");
+
+        @Override
+        public List<String> command(Path dir, Path bundle, String id, String oomFile, boolean keep, List<String> runtime) {
+            List<String> cmd = new ArrayList<>();
+            setsid.ifPresent(p -> cmd.add(p.toString()));
+            cmd.addAll(List.of("/bin/sh", "-c", SCRIPT, "gantry-shim",
+                    dir.toString(), bundle.toString(), id, oomFile, keep ? "1" : "0"));
+            cmd.addAll(runtime);
+            return cmd;
+        }
+
+        @Override
+        public Optional<Path> binary() {
+            return Optional.empty();
+        }
+
+        @Override
+        public String describe() {
+            return (setsid.isPresent() ? "setsid + /bin/sh" : "/bin/sh (no setsid on this host)") + " script: " + why;
+        }
+    }
+
+    /** The shell shim, with the reason it is used. */
+    static Shim shell(String why) {
+        return new Shell(OciRuntimeBinary.findOnPath("setsid"), why);
+    }
+
+    /**
+     * The shim for {@code mode} ({@code gantry.agent.shim}): {@code auto} is the compiled one when
+     * this build has it and it runs here, else the shell; {@code compiled} insists (an error says
+     * why it can't be had); {@code sh} is the shell. The compiled binary is installed under
+     * {@code installDir} (see {@link CompiledShim}).
+     */
+    static Shim select(String mode, Path installDir) {
+        switch (mode) {
+            case "sh":
+                return shell("chosen by configuration");
+            case "auto":
+            case "compiled":
+                CompiledShim.Installation i = CompiledShim.install(installDir);
+                if (i.binary().isPresent()) {
+                    return new Compiled(i.binary().get(), i.version());
+                }
+                if (mode.equals("compiled")) {
+                    throw new IllegalStateException("the compiled container shim was asked for, but " + i.reason());
+                }
+                return shell(i.reason());
+            default:
+                throw new IllegalArgumentException("shim must be auto, compiled or sh, got '" + mode + "'");
+        }
+    }
+}
