@@ -41,8 +41,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LocalityAcrossAgentsTest {
 
+    /** Half of a: the same shape on both nodes, so bin-pack's balance ties and fullness picks a. */
     static final String JOB_RESOURCES = "\"network\":\"none\",\"stopTimeout\":\"2s\","
-            + "\"resources\":{\"cpuMillis\":100,\"memoryBytes\":33554432}";
+            + "\"resources\":{\"cpuMillis\":1000,\"memoryBytes\":1073741824}";
     static final String SERVE = "\"command\":[\"sh\",\"-c\",\"trap 'exit 0' TERM; while true; do usleep 100000; done\"]";
 
     @TempDir
