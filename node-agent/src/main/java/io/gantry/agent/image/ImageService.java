@@ -606,7 +606,7 @@ public final class ImageService implements AutoCloseable {
             }
             String initName = INIT_KEY + (parent == null ? "empty" : parent);
             synchronized (chainLock) {
-                snapshotter.importLayer(initName, parent, init.diffId());
+                snapshotter.importLayer(initName, parent, init.diffId(), false); // made again when missing
             }
             parent = initName;
         }

@@ -71,7 +71,7 @@ abstract class AbstractSnapshotter implements Snapshotter {
     // ---- the interface ---------------------------------------------------------------------
 
     @Override
-    public synchronized void importLayer(String name, String parent, Digest diffId) throws IOException {
+    public synchronized void importLayer(String name, String parent, Digest diffId, boolean durable) throws IOException {
         requireName(name);
         SnapshotRecord existing = metadata.get(name);
         if (existing != null) {
@@ -91,7 +91,7 @@ abstract class AbstractSnapshotter implements Snapshotter {
         stack.addAll(parentStack);
         registerLowerDir(layer);
         metadata.put(new SnapshotRecord(name, SnapshotInfo.Kind.COMMITTED, parent, null, Instant.now(),
-                diffId.toString(), stack));
+                diffId.toString(), stack), durable);
     }
 
     @Override

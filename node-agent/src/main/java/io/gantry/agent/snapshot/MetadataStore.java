@@ -22,10 +22,15 @@ import java.util.Properties;
 
 /**
  * Snapshot records, one small properties file each ({@code metadata/<sha256 of name>}), written
- * to a temporary name, forced and renamed: a record is either absent or whole after a crash.
+ * to a temporary name and renamed (flushed first when durable): a record is either absent or
+ * whole after the agent's own crash, and a durable one also after the machine's. A record that
+ * a machine crash left unreadable (one that was not flushed) is set aside as {@code .bad-<file>}
+ * at start, with a warning, and its snapshot is then unknown.
  * All records are held in memory; the files are only read at start.
  */
 final class MetadataStore {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MetadataStore.class);
+
     private final Path dir;
     private final Map<String, SnapshotRecord> records = new LinkedHashMap<>();
 
@@ -38,7 +43,18 @@ final class MetadataStore {
                     Files.deleteIfExists(p);
                     continue;
                 }
-                SnapshotRecord r = read(p);
+                if (file.startsWith(".")) {
+                    continue;
+                }
+                SnapshotRecord r;
+                try {
+                    r = read(p);
+                } catch (IOException | RuntimeException e) {
+                    Path aside = p.resolveSibling(".bad-" + file);
+                    LOG.warn("snapshot record {} is unreadable ({}); set aside as {}", p, e.getMessage(), aside);
+                    Files.move(p, aside, StandardCopyOption.REPLACE_EXISTING);
+                    continue;
+                }
                 records.put(r.name(), r);
             }
         }
@@ -81,6 +97,17 @@ final class MetadataStore {
     }
 
     void put(SnapshotRecord r) throws IOException {
+        put(r, r.kind() == SnapshotInfo.Kind.COMMITTED);
+    }
+
+    /**
+     * Writes {@code r}; flushed to disk when {@code durable}. Committed snapshots are layers and
+     * must survive the machine; an active or view snapshot belongs to a container or a mount,
+     * which a machine crash ends anyway, and a re-creatable committed one is made again. The
+     * rename keeps every write atomic against the agent's own death, and skipping the flush
+     * keeps a disk round trip off every container start.
+     */
+    void put(SnapshotRecord r, boolean durable) throws IOException {
         Properties p = new Properties();
         p.setProperty("name", r.name());
         p.setProperty("kind", r.kind().name());
@@ -103,11 +130,7 @@ final class MetadataStore {
                 StandardOpenOption.TRUNCATE_EXISTING);
              OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
             p.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), null);
-            if (r.kind() == SnapshotInfo.Kind.COMMITTED) {
-                // Committed snapshots are layers and must survive the machine; an active or view
-                // snapshot belongs to a container or a mount, which a machine crash ends anyway.
-                // The rename keeps it atomic against the agent's own death, and skipping the
-                // flush keeps a disk round trip off every container start.
+            if (durable) {
                 ch.force(true);
             }
         }

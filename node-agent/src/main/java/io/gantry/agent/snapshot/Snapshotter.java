@@ -22,7 +22,10 @@ import java.util.List;
  * unmounts before {@link #remove}. ({@code remove} detaches what is still mounted from an active
  * snapshot's directory rather than delete a directory under a live mount.)
  *
- * <p>Keys and names share one namespace. Every operation is durable when it returns.
+ * <p>Keys and names share one namespace. Committed snapshots are durable when the call returns;
+ * active and view snapshots (a container's, which a machine crash ends anyway) and
+ * {@link #importLayer(String, String, Digest, boolean) re-creatable} committed ones survive the
+ * snapshotter's own process dying, not necessarily the machine.
  */
 public interface Snapshotter {
 
@@ -30,7 +33,17 @@ public interface Snapshotter {
      * A committed snapshot holding the unpacked layer {@code diffId} on top of {@code parent}
      * (null for a base layer). Idempotent for the same parent and layer.
      */
-    void importLayer(String name, String parent, Digest diffId) throws IOException;
+    default void importLayer(String name, String parent, Digest diffId) throws IOException {
+        importLayer(name, parent, diffId, true);
+    }
+
+    /**
+     * {@link #importLayer(String, String, Digest)}; with {@code durable} false the record is not
+     * flushed to disk, for a snapshot its caller makes again when it is missing (Gantry's init
+     * layer under a container): one disk round trip less per container start. After a machine
+     * crash it may be gone.
+     */
+    void importLayer(String name, String parent, Digest diffId, boolean durable) throws IOException;
 
     /** A new writable snapshot on {@code parent} (a committed snapshot or null); its mounts. */
     List<Mount> prepare(String key, String parent) throws IOException;
