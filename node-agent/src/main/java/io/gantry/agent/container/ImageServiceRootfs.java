@@ -127,11 +127,22 @@ public final class ImageServiceRootfs implements RootfsProvider {
     @Override
     public Path mount(String containerId, ResolvedImage image, Path target) throws IOException {
         List<Mount> mounts = images.prepareRootfs(containerId, image.reference(), INIT);
-        Files.createDirectories(target);
-        if (!MountPoints.isMountPoint(target)) {
+        // a directory this call creates is no mount point; one that exists may be (an agent restart)
+        boolean fresh = createdNow(target);
+        if (fresh || !MountPoints.isMountPoint(target)) {
             mounter.mount(mounts, target);
         }
         return target;
+    }
+
+    private static boolean createdNow(Path dir) throws IOException {
+        Files.createDirectories(dir.getParent());
+        try {
+            Files.createDirectory(dir);
+            return true;
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return false;
+        }
     }
 
     @Override
