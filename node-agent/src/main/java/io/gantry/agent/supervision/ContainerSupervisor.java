@@ -76,6 +76,9 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
     private final TimerScheduler<Command> timers;
     private final List<ActorRef<StatusReply<ContainerView>>> endWaiters = new ArrayList<>();
     private final List<ActorRef<StatusReply<Done>>> removeWaiters = new ArrayList<>();
+    /** The record a Persist effect asked for, written when the effects at hand are carried out. */
+    private ContainerRecord unwritten;
+    private int applying;
 
     public static Behavior<Command> create(ContainerLifecycle lifecycle, LifecycleEvent first, ContainerOperations ops,
                                            Executor blocking, ActorRef<Event> parent) {
@@ -143,15 +146,33 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
         return apply(lifecycle.handle(new LifecycleEvent.RemoveRequested(m.force())));
     }
 
-    /** Carries out the effects in order; returns the next behavior (stopped once removed). */
+    /**
+     * Carries out the effects in order; returns the next behavior (stopped once removed). An
+     * outcome known at once (a warm start's cached image) is handled right after them, without a
+     * trip through the mailbox. The record is written last, as it stood at the Persist effect: a
+     * warm start's launch is then under way on a blocking thread while it is written (the launch
+     * needs nothing from it); a teardown, which deletes the record, waits for the write.
+     */
     private Behavior<Command> apply(List<LifecycleEffect> effects) {
+        applying++;
+        try {
+            return carryOut(effects);
+        } finally {
+            if (--applying == 0) {
+                writeRecord();
+            }
+        }
+    }
+
+    private Behavior<Command> carryOut(List<LifecycleEffect> effects) {
         String id = lifecycle.identity().id();
+        Outcome known = null;
         for (LifecycleEffect e : effects) {
             if (e instanceof LifecycleEffect.ResolveImage r) {
                 var cached = ops.cachedImage(r.reference(), r.manifest());
                 if (cached.isPresent()) {
                     // a warm start: no trip to a blocking thread
-                    getContext().getSelf().tell(new Outcome(new LifecycleEvent.ImageResolved(cached.get())));
+                    known = new Outcome(new LifecycleEvent.ImageResolved(cached.get()));
                 } else {
                     pipe(() -> new LifecycleEvent.ImageResolved(ops.resolveImage(r.reference(), r.manifest())),
                             err -> new LifecycleEvent.ImageFailed(err));
@@ -179,11 +200,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
             } else if (e instanceof LifecycleEffect.CancelRestart) {
                 timers.cancel(RESTART_TIMER);
             } else if (e instanceof LifecycleEffect.Persist) {
-                try {
-                    ops.persist(lifecycle.record());
-                } catch (RuntimeException ex) {
-                    getContext().getLog().error("container {}: cannot write its record: {}", id, ex.getMessage());
-                }
+                unwritten = lifecycle.record();
             } else if (e instanceof LifecycleEffect.Publish) {
                 parent.tell(new Changed(lifecycle.view()));
             } else if (e instanceof LifecycleEffect.Finished) {
@@ -191,6 +208,7 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
                 endWaiters.forEach(w -> w.tell(StatusReply.success(view)));
                 endWaiters.clear();
             } else if (e instanceof LifecycleEffect.Teardown) {
+                writeRecord();
                 pipe(() -> {
                     ops.teardown(id);
                     return new LifecycleEvent.TornDown();
@@ -204,12 +222,26 @@ public final class ContainerSupervisor extends AbstractBehavior<ContainerSupervi
                 endWaiters.forEach(w -> w.tell(StatusReply.success(view)));
                 parent.tell(new Gone(id));
                 removeWaiters.forEach(w -> w.tell(StatusReply.ack()));
+                unwritten = null; // the teardown deleted the record
                 return Behaviors.stopped();
             } else {
                 throw new IllegalStateException("unknown effect " + e);
             }
         }
-        return this;
+        return known != null ? onOutcome(known) : this;
+    }
+
+    private void writeRecord() {
+        if (unwritten == null) {
+            return;
+        }
+        ContainerRecord r = unwritten;
+        unwritten = null;
+        try {
+            ops.persist(r);
+        } catch (RuntimeException ex) {
+            getContext().getLog().error("container {}: cannot write its record: {}", r.id(), ex.getMessage());
+        }
     }
 
     @FunctionalInterface
