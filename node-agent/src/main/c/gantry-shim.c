@@ -1,7 +1,7 @@
 /*
  * gantry-shim -- the node agent's per-container shim and its loopback hook, in one small binary.
  *
- *   gantry-shim run DIR BUNDLE ID OOMFILE KEEP RUNTIME [RUNTIME-ARGS...]
+ *   gantry-shim run DIR BUNDLE ID KEEP RUNTIME [RUNTIME-ARGS...]     (then "go OOMFILE" on stdin)
  *   gantry-shim loopback-up            (an OCI createRuntime hook; container state on stdin)
  *   gantry-shim version
  *
@@ -14,13 +14,16 @@
  *      killed with SIGKILL): its reports then fail with EPIPE and are dropped;
  *   3. holds DIR/stdout.fifo and DIR/stderr.fifo open read-write, so the container never sees
  *      EPIPE while no agent reads them (its output waits in the pipe);
- *   4. says "fifos" on stdout;
+ *   4. says "fifos" on stdout, then waits for the agent's "go OOMFILE" line on stdin (OOMFILE
+ *      may be empty). The agent starts the shim while it still mounts the rootfs and writes the
+ *      bundle, and says go once they are ready; EOF or any other line (the agent gave up, or
+ *      died, before the start) ends the shim with 125, nothing run, no exit record;
  *   5. runs `RUNTIME [RUNTIME-ARGS...] run [--keep] --bundle BUNDLE --pid-file DIR/init.pid ID`
  *      with stdin /dev/null and stdout/stderr on the fifos, all signals at their default
  *      disposition and an empty signal mask, and waits for it. Its status is the container's:
  *      the exit code, or 128+N for death by signal N (as sh reports it);
  *   6. drops the fifos (the agent's readers see EOF), reads "oom_kill N" from OOMFILE (the
- *      container's memory cgroup counter; "" for none), writes "RC N\n" to DIR/exit, says
+ *      container's memory cgroup counter; empty for none), writes "RC N\n" to DIR/exit, says
  *      "exit RC N" on stdout;
  *   7. with KEEP = "1" (runc's run --keep: the cgroup outlived the container so its OOM counter
  *      could be read), runs `RUNTIME ... delete --force ID`, its stderr appended to DIR/shim.err;
@@ -57,7 +60,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define SHIM_VERSION "gantry-shim 1"
+#define SHIM_VERSION "gantry-shim 2"
 
 static const char *prog = "gantry-shim";
 
@@ -207,17 +210,51 @@ static unsigned long long oom_kills(const char *file)
     return n;
 }
 
+/*
+ * The agent's go: one line "go" or "go OOMFILE" on stdin, OOMFILE copied into oom (PATH_MAX).
+ * -1 on EOF, a read error, any other line or a path too long. Reads in chunks: nothing else
+ * ever comes on stdin.
+ */
+static int read_go(char *oom)
+{
+    char buf[PATH_MAX + 8];
+    size_t len = 0;
+    char *nl = NULL;
+    while (nl == NULL && len < sizeof buf - 1) {
+        ssize_t r = read(STDIN_FILENO, buf + len, sizeof buf - 1 - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        len += (size_t)r;
+        buf[len] = '\0';
+        nl = strchr(buf, '\n');
+    }
+    if (nl == NULL)
+        return -1;
+    *nl = '\0';
+    if (strcmp(buf, "go") == 0) {
+        oom[0] = '\0';
+        return 0;
+    }
+    if (strncmp(buf, "go ", 3) != 0 || strlen(buf + 3) >= PATH_MAX)
+        return -1;
+    strcpy(oom, buf + 3);
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
-    /* argv: run DIR BUNDLE ID OOMFILE KEEP RUNTIME [ARGS...] */
-    if (argc < 7) {
-        complain("usage: %s run DIR BUNDLE ID OOMFILE KEEP RUNTIME [RUNTIME-ARGS...]", prog);
+    /* argv: run DIR BUNDLE ID KEEP RUNTIME [ARGS...] */
+    if (argc < 6) {
+        complain("usage: %s run DIR BUNDLE ID KEEP RUNTIME [RUNTIME-ARGS...]  (then \"go OOMFILE\" on stdin)", prog);
         return 125;
     }
-    const char *dir = argv[1], *bundle = argv[2], *id = argv[3], *oom = argv[4];
-    int keep = strcmp(argv[5], "1") == 0;
-    char **runtime = argv + 6;
-    int nruntime = argc - 6;
+    const char *dir = argv[1], *bundle = argv[2], *id = argv[3];
+    int keep = strcmp(argv[4], "1") == 0;
+    char **runtime = argv + 5;
+    int nruntime = argc - 5;
+    char oom[PATH_MAX];
     char out_path[PATH_MAX], err_path[PATH_MAX], pid_path[PATH_MAX], exit_path[PATH_MAX], shim_err[PATH_MAX];
     char line[128];
     sigset_t none;
@@ -241,6 +278,14 @@ static int cmd_run(int argc, char **argv)
     if (hold_out < 0 || hold_err < 0)
         return 125;
     say("fifos\n");
+
+    /* 4. the agent's go, once the rootfs and the bundle are ready */
+    if (read_go(oom) < 0) {
+        complain("no go from the agent on stdin; nothing started");
+        close(hold_out);
+        close(hold_err);
+        return 125;
+    }
 
     /* 5. the runtime's foreground run; the write opens don't block: the shim holds a reader */
     char **args = calloc((size_t)nruntime + 9, sizeof *args);
@@ -653,6 +698,6 @@ int main(int argc, char **argv)
         say(SHIM_VERSION "\n");
         return 0;
     }
-    complain("usage: %s run DIR BUNDLE ID OOMFILE KEEP RUNTIME [RUNTIME-ARGS...] | loopback-up | version", prog);
+    complain("usage: %s run DIR BUNDLE ID KEEP RUNTIME [RUNTIME-ARGS...] | loopback-up | version", prog);
     return 2;
 }

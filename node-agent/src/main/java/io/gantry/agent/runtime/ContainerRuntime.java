@@ -26,6 +26,15 @@ public interface ContainerRuntime extends AutoCloseable {
 
     RuntimeCapabilities capabilities();
 
+    /**
+     * An optional head start on {@link #start} with the same request, made while the caller is
+     * still writing the bundle: the runtime may set up whatever does not read it (OciCliRuntime
+     * starts the container's shim). Returns at once; a failure surfaces from {@code start}.
+     * {@link #destroy} undoes a preparation that is never started.
+     */
+    default void prepare(StartRequest request) {
+    }
+
     /** Creates and starts the container; returns once its process runs. */
     ContainerHandle start(StartRequest request);
 

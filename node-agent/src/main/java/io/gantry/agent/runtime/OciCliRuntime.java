@@ -75,9 +75,11 @@ import java.util.stream.Stream;
  * <li>holds both stdio fifos open read-write, so the container never sees EPIPE while the agent
  *     is away: its output waits in the pipe (64 KiB, then the writer blocks -- the same
  *     trade-off as Docker's live-restore);</li>
- * <li>says "fifos" on its stdout, then runs {@code runtime run --pid-file init.pid} with
- *     stdout/stderr on the fifos; runc gets {@code --keep} so the container's memory cgroup
- *     outlives its init;</li>
+ * <li>says "fifos" on its stdout and waits for the agent's go on its stdin ({@link Shim#goLine}:
+ *     the agent starts the shim through {@link #prepare} while it still mounts the rootfs and
+ *     writes the bundle, and says go from {@link #start}; EOF ends an unstarted shim);</li>
+ * <li>runs {@code runtime run --pid-file init.pid} with stdout/stderr on the fifos; runc gets
+ *     {@code --keep} so the container's memory cgroup outlives its init;</li>
  * <li>closes the fifos (the agent's readers see EOF), reads {@code oom_kill} from the cgroup,
  *     writes {@code exit} ("rc oomkills"), tells the agent ("exit rc oomkills") on its stdout
  *     pipe (ignored when the agent is gone: SIGPIPE does not kill it), then deletes the kept
@@ -144,6 +146,9 @@ public final class OciCliRuntime implements ContainerRuntime {
     private final String version;
     private final ScheduledExecutorService timers;
     private final ExecutorService pumps;
+    private final ExecutorService launcher;
+    /** Shims {@link #prepare} is starting or has started, until {@link #start} or {@link #destroy} takes them. */
+    private final ConcurrentHashMap<String, CompletableFuture<Shimmed>> preparing = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Shimmed> containers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -175,6 +180,9 @@ public final class OciCliRuntime implements ContainerRuntime {
         AtomicInteger pumpCount = new AtomicInteger();
         this.pumps = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> thread("gantry-log-pump-" + pumpCount.incrementAndGet(), r));
+        AtomicInteger launcherCount = new AtomicInteger();
+        this.launcher = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> thread("gantry-shim-launcher-" + launcherCount.incrementAndGet(), r));
     }
 
     public OciRuntimeBinary binary() {
@@ -189,14 +197,97 @@ public final class OciCliRuntime implements ContainerRuntime {
 
     // ---------------------------------------------------------------- start
 
+    /**
+     * Starts the container's shim on a launcher thread while the caller still mounts the rootfs
+     * and writes the bundle: shim directory, fifos, the shim's own process, which holds the fifos
+     * and waits for its go. {@link #start} with the same request says go (or, on failure, the
+     * error comes from there); {@link #destroy} sends it away unstarted.
+     */
+    @Override
+    public void prepare(StartRequest request) {
+        ensureOpen();
+        String id = request.id();
+        CompletableFuture<Shimmed> shim = new CompletableFuture<>();
+        if (preparing.putIfAbsent(id, shim) != null) {
+            throw new ContainerRuntimeException.AlreadyExists(id, "its start is being prepared already");
+        }
+        launcher.execute(() -> {
+            try {
+                shim.complete(launchShim(id, request.bundle().toAbsolutePath().normalize(), request.logs()));
+            } catch (RuntimeException e) {
+                shim.completeExceptionally(e);
+            }
+        });
+    }
+
     @Override
     public ContainerHandle start(StartRequest request) {
         ensureOpen();
         String id = request.id();
         Path bundle = request.bundle().toAbsolutePath().normalize();
+        Shimmed c = prepared(id);
+        if (c != null && !c.bundle.equals(bundle)) {
+            destroy(id, true);
+            throw new ContainerRuntimeException.StartFailed(id, "prepared for bundle " + c.bundle + ", started with " + bundle,
+                    (ContainerExit) null);
+        }
         if (!Files.isRegularFile(bundle.resolve("config.json"))) {
+            if (c != null) {
+                destroy(id, true);
+            }
             throw new ContainerRuntimeException.StartFailed(id, "no config.json in bundle " + bundle, (ContainerExit) null);
         }
+        if (c == null) {
+            c = launchShim(id, bundle, request.logs());
+        }
+        String oomFile = cgroups.oomCounterFile(cgroupsPathOf(bundle)).map(Path::toString).orElse("");
+        if (!c.go(Shim.goLine(oomFile))) {
+            throw startFailure(c, null);
+        }
+
+        // Started = the runtime wrote the pid file (it does so once the container's process
+        // exists); failed = the shim finished first without one.
+        Path pidFile = c.dir.resolve("init.pid");
+        long deadline = System.nanoTime() + options.startTimeout().toNanos();
+        while (!Files.exists(pidFile)) {
+            if (c.exit.isDone() || !c.process.isAlive()) {
+                if (Files.exists(pidFile)) {
+                    break;
+                }
+                throw startFailure(c, null);
+            }
+            if (System.nanoTime() > deadline) {
+                throw startFailure(c, "did not start within " + options.startTimeout());
+            }
+            LockSupport.parkNanos(200_000);
+        }
+        c.initPid = readPid(pidFile);
+        c.startedAt = options.clock().instant();
+        ContainerHandle handle = new ContainerHandle(id, binary.name(), bundle.toString(),
+                c.shim.pid(), c.shim.startTicks(), c.initPid, c.startedAt);
+        c.handle = handle;
+        writeHandle(c.dir, handle);
+        return handle;
+    }
+
+    /** The shim {@link #prepare} started for {@code id}, or null; its failure is thrown. */
+    private Shimmed prepared(String id) {
+        CompletableFuture<Shimmed> f = preparing.remove(id);
+        if (f == null) {
+            return null;
+        }
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    /** The shim directory, its fifos and the shim waiting for its go; registered and pumped. */
+    private Shimmed launchShim(String id, Path bundle, LogSink logs) {
         if (containers.containsKey(id)) {
             throw new ContainerRuntimeException.AlreadyExists(id, "running under this agent");
         }
@@ -218,15 +309,13 @@ public final class OciCliRuntime implements ContainerRuntime {
             RuntimeNative.mkfifo(dir.resolve("stdout.fifo"), 0600);
             RuntimeNative.mkfifo(dir.resolve("stderr.fifo"), 0600);
             fifos = FifoEnds.open(dir);
-            String oomFile = cgroups.oomCounterFile(cgroupsPathOf(bundle)).map(Path::toString).orElse("");
-            List<String> cmd = options.shim().command(dir, bundle, id, oomFile, binary.keepsAfterExit(), baseCommand(dir));
+            List<String> cmd = options.shim().command(dir, bundle, id, binary.keepsAfterExit(), baseCommand(dir));
             Process process = new ProcessBuilder(cmd)
                     .directory(dir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("shim.err").toFile()))
                     .start();
             ProcessIdentity shim = ProcessIdentity.of(process.pid());
-            c = new Shimmed(id, bundle, dir, process, shim == null ? new ProcessIdentity(process.pid(), -1) : shim, request.logs());
+            c = new Shimmed(id, bundle, dir, process, shim == null ? new ProcessIdentity(process.pid(), -1) : shim, logs);
             c.attach(fifos);
         } catch (IOException e) {
             if (fifos != null) {
@@ -237,30 +326,7 @@ public final class OciCliRuntime implements ContainerRuntime {
         }
         containers.put(id, c);
         c.startPumps();
-
-        // Started = the runtime wrote the pid file (it does so once the container's process
-        // exists); failed = the shim finished first without one.
-        Path pidFile = dir.resolve("init.pid");
-        long deadline = System.nanoTime() + options.startTimeout().toNanos();
-        while (!Files.exists(pidFile)) {
-            if (c.exit.isDone() || !c.process.isAlive()) {
-                if (Files.exists(pidFile)) {
-                    break;
-                }
-                throw startFailure(c, null);
-            }
-            if (System.nanoTime() > deadline) {
-                throw startFailure(c, "did not start within " + options.startTimeout());
-            }
-            LockSupport.parkNanos(200_000);
-        }
-        c.initPid = readPid(pidFile);
-        c.startedAt = options.clock().instant();
-        ContainerHandle handle = new ContainerHandle(id, binary.name(), bundle.toString(),
-                c.shim.pid(), c.shim.startTicks(), c.initPid, c.startedAt);
-        c.handle = handle;
-        writeHandle(dir, handle);
-        return handle;
+        return c;
     }
 
     private ContainerRuntimeException startFailure(Shimmed c, String timeout) {
@@ -392,6 +458,14 @@ public final class OciCliRuntime implements ContainerRuntime {
     @Override
     public void destroy(String id, boolean force) {
         ContainerIds.validate(id);
+        CompletableFuture<Shimmed> pending = preparing.remove(id);
+        if (pending != null) {
+            try {
+                pending.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                LOG.debug("destroy of {}: its shim had not started: {}", id, e.getCause() != null ? e.getCause().getMessage() : e);
+            }
+        }
         Shimmed c = containers.get(id);
         Path dir = shimsDir.resolve(id);
         if (c == null && !Files.exists(dir) && !Files.exists(stateRoot.resolve(id))) {
@@ -404,7 +478,9 @@ public final class OciCliRuntime implements ContainerRuntime {
                 c = adopt(h, LogSink.discarding(), false);
             }
         }
-        if (c != null && !c.exit.isDone()) {
+        if (c != null && c.abortUnstarted()) {
+            awaitQuietly(c.exit, Duration.ofSeconds(30)); // the shim ends with 125, nothing run
+        } else if (c != null && !c.exit.isDone()) {
             if (!force) {
                 throw new ContainerRuntimeException.FailedPrecondition(id, "is running; stop it first or destroy with force");
             }
@@ -511,6 +587,7 @@ public final class OciCliRuntime implements ContainerRuntime {
     public void close() {
         closed = true;
         for (Shimmed c : containers.values()) {
+            c.abortUnstarted(); // a shim still waiting for its go ends; running ones stay
             c.detach();
         }
         containers.clear();
@@ -536,6 +613,8 @@ public final class OciCliRuntime implements ContainerRuntime {
         volatile Instant startedAt;
         volatile ContainerHandle handle;
         volatile boolean detached;
+        /** Started by this agent and not yet told to run the container. */
+        private volatile boolean awaitingGo;
         private FifoEnds fifos;
         private BufferedReader shimReport;
 
@@ -548,6 +627,33 @@ public final class OciCliRuntime implements ContainerRuntime {
             this.logs = logs;
             this.stdout = new Pump(LogStream.STDOUT, dir.resolve("stdout.fifo"));
             this.stderr = new Pump(LogStream.STDERR, dir.resolve("stderr.fifo"));
+            this.awaitingGo = process != null;
+        }
+
+        /** Tells the shim to run the container ({@link Shim#goLine}); false when the shim is gone. */
+        boolean go(String line) {
+            awaitingGo = false;
+            try (java.io.OutputStream in = process.getOutputStream()) {
+                in.write(line.getBytes(StandardCharsets.US_ASCII));
+                return true;
+            } catch (IOException e) {
+                LOG.debug("go to the shim of {}: {}", id, e.toString());
+                return false;
+            }
+        }
+
+        /** Sends away a shim that was never told to go (it ends with 125); false when it was told. */
+        boolean abortUnstarted() {
+            if (!awaitingGo) {
+                return false;
+            }
+            awaitingGo = false;
+            try {
+                process.getOutputStream().close();
+            } catch (IOException e) {
+                LOG.debug("closing the stdin of the shim of {}: {}", id, e.toString());
+            }
+            return true;
         }
 
         void attach(FifoEnds ends) {

@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * How {@link OciCliRuntime} starts the shim of each container. Both kinds do the same thing with
- * the same files and the same report lines on stdout ("fifos", then "exit RC OOMKILLS"); see
- * {@link OciCliRuntime} for what and why.
+ * the same files, the same report lines on stdout ("fifos", then "exit RC OOMKILLS") and the same
+ * {@link #goLine go line} on stdin; see {@link OciCliRuntime} for what and why.
  * <ul>
  * <li>{@link Compiled}: {@code gantry-shim run …}, one exec of a small static binary that calls
  *     setsid(2) itself ({@link CompiledShim}); it is also the network-none loopback hook;</li>
@@ -19,14 +19,25 @@ import java.util.Optional;
 public sealed interface Shim permits Shim.Compiled, Shim.Shell {
 
     /**
-     * The argv that runs one container.
+     * The argv of one container's shim. It holds the fifos, says "fifos", and runs the container
+     * once it reads the {@link #goLine go line} on stdin; EOF instead ends it with 125, nothing run.
      *
      * @param dir     the shim directory (fifos, init.pid, exit, shim.err)
-     * @param oomFile the container's OOM counter file, or "" for none
      * @param keep    {@code run --keep}, then {@code delete --force} after reading the OOM counter
      * @param runtime the runtime's argv prefix (binary plus global flags)
      */
-    List<String> command(Path dir, Path bundle, String id, String oomFile, boolean keep, List<String> runtime);
+    List<String> command(Path dir, Path bundle, String id, boolean keep, List<String> runtime);
+
+    /**
+     * What the shim reads on stdin to run the container: "go", then the container's OOM counter
+     * file ("" for none), on one line.
+     */
+    static String goLine(String oomFile) {
+        if (oomFile.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("an OOM counter file name with a newline: " + oomFile);
+        }
+        return oomFile.isEmpty() ? "go\n" : "go " + oomFile + "\n";
+    }
 
     /** The compiled binary (also the loopback hook); empty for the shell shim. */
     Optional<Path> binary();
@@ -37,9 +48,9 @@ public sealed interface Shim permits Shim.Compiled, Shim.Shell {
     /** The compiled {@code gantry-shim}, installed at {@code path}; {@code version} is what it says. */
     record Compiled(Path path, String version) implements Shim {
         @Override
-        public List<String> command(Path dir, Path bundle, String id, String oomFile, boolean keep, List<String> runtime) {
+        public List<String> command(Path dir, Path bundle, String id, boolean keep, List<String> runtime) {
             List<String> cmd = new ArrayList<>(List.of(path.toString(), "run",
-                    dir.toString(), bundle.toString(), id, oomFile, keep ? "1" : "0"));
+                    dir.toString(), bundle.toString(), id, keep ? "1" : "0"));
             cmd.addAll(runtime);
             return cmd;
         }
@@ -58,16 +69,19 @@ public sealed interface Shim permits Shim.Compiled, Shim.Shell {
     /** The shell script under {@code setsid} (when the host has it), and why it is used. */
     record Shell(Optional<Path> setsid, String why) implements Shim {
         /*
-         * $1 shim dir, $2 bundle, $3 id, $4 oom counter file or "", $5 "1" to use --keep; then the
-         * runtime's argv prefix. 'trap : PIPE' (a handler, not an ignore, so children start with the
-         * default disposition) keeps the shim alive when the agent's end of its stdout is gone.
+         * $1 shim dir, $2 bundle, $3 id, $4 "1" to use --keep; then the runtime's argv prefix; the
+         * go line (with the oom counter file) on stdin. 'trap : PIPE' (a handler, not an ignore, so
+         * children start with the default disposition) keeps the shim alive when the agent's end
+         * of its stdout is gone.
          */
         static final String SCRIPT = String.join("\n",
-                "d=$1 b=$2 id=$3 oom=$4 keep=$5",
-                "shift 5",
+                "d=$1 b=$2 id=$3 keep=$4",
+                "shift 4",
                 "trap : PIPE",
                 "exec 3<>\"$d/stdout.fifo\" 4<>\"$d/stderr.fifo\" || exit 125",
                 "echo fifos",
+                "read -r go oom || exit 125",
+                "[ \"$go\" = go ] || exit 125",
                 "if [ \"$keep\" = 1 ]; then",
                 "  \"$@\" run --keep --bundle \"$b\" --pid-file \"$d/init.pid\" \"$id\" </dev/null >\"$d/stdout.fifo\" 2>\"$d/stderr.fifo\" 3>&- 4>&-",
                 "else",
@@ -86,11 +100,11 @@ public sealed interface Shim permits Shim.Compiled, Shim.Shell {
                 "");
 
         @Override
-        public List<String> command(Path dir, Path bundle, String id, String oomFile, boolean keep, List<String> runtime) {
+        public List<String> command(Path dir, Path bundle, String id, boolean keep, List<String> runtime) {
             List<String> cmd = new ArrayList<>();
             setsid.ifPresent(p -> cmd.add(p.toString()));
             cmd.addAll(List.of("/bin/sh", "-c", SCRIPT, "gantry-shim",
-                    dir.toString(), bundle.toString(), id, oomFile, keep ? "1" : "0"));
+                    dir.toString(), bundle.toString(), id, keep ? "1" : "0"));
             cmd.addAll(runtime);
             return cmd;
         }

@@ -7,7 +7,8 @@ import java.util.Objects;
 
 /**
  * Start the container {@code id} from the OCI bundle at {@code bundle} (its {@code config.json}
- * already written), sending its output to {@code logs}.
+ * written by the time of {@link ContainerRuntime#start}; {@link ContainerRuntime#prepare} may come
+ * before), sending its output to {@code logs}.
  */
 public record StartRequest(String id, Path bundle, LogSink logs) {
 

@@ -69,13 +69,29 @@ public final class NodeContainerOperations implements ContainerOperations {
         return rootfs.resolveCached(reference, manifest);
     }
 
+    /**
+     * The runtime gets a head start (its shim starts on another thread) while the rootfs is
+     * mounted and the bundle written; a failure of either sends the head start away.
+     */
     @Override
     public Started launch(ContainerLifecycle.Identity c, int run, ResolvedImage image) throws IOException {
         String id = c.id();
         runtime.destroy(id, false); // what the previous run left in the runtime (exit record, fifos)
-        Path root = rootfs.mount(id, image, paths.rootfs(id));
-        BundleWriter.WrittenBundle b = bundles.write(id, image.config(), c.spec(), root, paths.bundle(id), null);
-        var handle = runtime.start(new StartRequest(id, b.dir(), logSink(id)));
+        StartRequest request = new StartRequest(id, paths.bundle(id), logSink(id));
+        runtime.prepare(request);
+        BundleWriter.WrittenBundle b;
+        try {
+            Path root = rootfs.mount(id, image, paths.rootfs(id));
+            b = bundles.write(id, image.config(), c.spec(), root, paths.bundle(id), null);
+        } catch (IOException | RuntimeException e) {
+            try {
+                runtime.destroy(id, true);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        var handle = runtime.start(request);
         return new Started(handle, b.stopSignal(), b.spec().process().args());
     }
 

@@ -50,7 +50,7 @@ class CompiledShimTest {
             assertEquals(List.of(binary), s.toList(), "no temporary file left");
         }
         assertTrue(Shim.select("auto", tmp.resolve("bin")) instanceof Shim.Compiled);
-        assertTrue(Shim.select("auto", tmp.resolve("bin")).describe().startsWith("gantry-shim 1 (compiled, "));
+        assertTrue(Shim.select("auto", tmp.resolve("bin")).describe().startsWith("gantry-shim 2 (compiled, "));
     }
 
     @Test

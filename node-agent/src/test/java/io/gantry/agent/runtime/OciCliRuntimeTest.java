@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The runtime contract against real runc, over a busybox rootfs, under each kind of shim. */
@@ -108,6 +110,86 @@ class OciCliRuntimeTest extends ContainerRuntimeContract {
         }
         // what was written while the agent was away came out of the pipe in one read, one timestamp
         assertEquals(after.lines().get(0).time(), after.lines().get(1).time(), "buffered lines delivered together");
+    }
+
+    @Test
+    void aShimPreparedBeforeTheBundleIsWrittenRunsTheContainerOnStart() throws Exception {
+        String id = id("prep");
+        Path bundle = tmp.resolve("bundles").resolve(id);
+        CollectingLogSink sink = new CollectingLogSink();
+        runtime.prepare(new StartRequest(id, bundle, sink));
+        long shim = awaitWaitingShim(id);
+        assertTrue(ProcessHandle.of(shim).isPresent(), "the shim waits for its go");
+        assertEquals(bundle, containers.bundle(id, List.of("sh", "-c", "echo prepared")));
+        ContainerHandle h = runtime.start(new StartRequest(id, bundle, sink));
+        assertEquals(shim, h.shimPid(), "the prepared shim ran it");
+        ContainerExit exit = runtime.await(id).toCompletableFuture().get(15, TimeUnit.SECONDS);
+        assertEquals(0, exit.code());
+        assertEquals(List.of("prepared"), sink.lines().stream().map(l -> l.text().strip()).toList());
+        runtime.destroy(id, false);
+        assertFalse(Files.exists(tmp.resolve("runtime/shims").resolve(id)));
+    }
+
+    @Test
+    void aPreparedStartThatIsNeverMadeLeavesNoShimNoDirectoryAndNoState() throws Exception {
+        String id = id("unstarted");
+        runtime.prepare(new StartRequest(id, tmp.resolve("bundles").resolve(id), new CollectingLogSink()));
+        long shim = awaitWaitingShim(id);
+        runtime.destroy(id, false); // not running: no force needed
+        assertFalse(ProcessHandle.of(shim).map(ProcessHandle::isAlive).orElse(false), "the shim ended");
+        assertFalse(Files.exists(tmp.resolve("runtime/shims").resolve(id)), "its directory is gone");
+        assertFalse(runtime.list().contains(id));
+        // the id can be started afresh
+        CollectingLogSink sink = new CollectingLogSink();
+        runtime.start(new StartRequest(id, containers.bundle(id, List.of("true")), sink));
+        assertEquals(0, runtime.await(id).toCompletableFuture().get(15, TimeUnit.SECONDS).code());
+        runtime.destroy(id, false);
+    }
+
+    @Test
+    void aPreparedStartWithoutItsConfigFailsAndCleansUp() throws Exception {
+        String id = id("noconfig");
+        Path bundle = Files.createDirectories(tmp.resolve("bundles").resolve(id));
+        runtime.prepare(new StartRequest(id, bundle, new CollectingLogSink()));
+        long shim = awaitWaitingShim(id);
+        ContainerRuntimeException.StartFailed e = assertThrows(ContainerRuntimeException.StartFailed.class,
+                () -> runtime.start(new StartRequest(id, bundle, new CollectingLogSink())));
+        assertTrue(e.getMessage().contains("no config.json"), e.getMessage());
+        assertFalse(ProcessHandle.of(shim).map(ProcessHandle::isAlive).orElse(false), "the shim ended");
+        assertFalse(Files.exists(tmp.resolve("runtime/shims").resolve(id)));
+    }
+
+    @Test
+    void closingTheRuntimeEndsAShimStillWaitingForItsGo() throws Exception {
+        String id = id("closed");
+        runtime.prepare(new StartRequest(id, tmp.resolve("bundles").resolve(id), new CollectingLogSink()));
+        long shim = awaitWaitingShim(id);
+        runtime.close();
+        ProcessHandle p = ProcessHandle.of(shim).orElse(null);
+        if (p != null) {
+            p.onExit().get(10, TimeUnit.SECONDS);
+        }
+        restart(); // a new instance, as after an agent restart
+        runtime.destroy(id, false); // the orphan sweep: a directory without a handle
+        assertFalse(Files.exists(tmp.resolve("runtime/shims").resolve(id)));
+    }
+
+    /** The pid of {@code id}'s shim, started by prepare (it waits for its go). */
+    private long awaitWaitingShim(String id) throws Exception {
+        Path dir = tmp.resolve("runtime/shims").resolve(id);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (Files.isDirectory(dir)) {
+                for (ProcessHandle p : ProcessHandle.current().children().toList()) {
+                    if (p.info().arguments().map(a -> List.of(a).contains(id)).orElse(false)
+                            || p.info().commandLine().map(c -> c.contains(dir.toString())).orElse(false)) {
+                        return p.pid();
+                    }
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no shim for " + id + " within 10 s");
     }
 
     private static void awaitLines(CollectingLogSink sink, int n) throws InterruptedException {

@@ -8,7 +8,6 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.FieldSource;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
@@ -24,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -62,7 +63,10 @@ class ShimProtocolTest {
         return List.of("/bin/sh", "-c", script, "fake-runtime");
     }
 
-    /** A started shim with the test holding the fifos' read ends (as the agent does). */
+    /**
+     * A started shim with the test holding the fifos' read ends (as the agent does), told to go
+     * with {@code oomFile} unless that is null.
+     */
     private final class Started implements AutoCloseable {
         final Process process;
         final BufferedReader report;
@@ -80,13 +84,21 @@ class ShimProtocolTest {
             stdout = FileChannel.open(dir.resolve("stdout.fifo"), StandardOpenOption.READ);
             stderr = FileChannel.open(dir.resolve("stderr.fifo"), StandardOpenOption.READ);
             List<String> cmd = new ArrayList<>(wrapper);
-            cmd.addAll(shim.command(dir, tmp.resolve("bundle"), "c1", oomFile, keepContainer, runtime));
+            cmd.addAll(shim.command(dir, tmp.resolve("bundle"), "c1", keepContainer, runtime));
             process = new ProcessBuilder(cmd)
                     .directory(dir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("shim.err").toFile()))
                     .start();
             report = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+            if (oomFile != null) {
+                go(Shim.goLine(oomFile));
+            }
+        }
+
+        void go(String line) throws IOException {
+            try (var in = process.getOutputStream()) {
+                in.write(line.getBytes(StandardCharsets.US_ASCII));
+            }
         }
 
         int awaitExit() throws InterruptedException {
@@ -261,7 +273,7 @@ class ShimProtocolTest {
     @Test
     void withoutItsFifosTheShimFailsWith125BeforeRunningAnything() throws Exception {
         Path gone = tmp.resolve("no-such-dir");
-        List<String> cmd = shim.command(gone, tmp.resolve("bundle"), "c1", "", false, runtime("exit 0", "exit 0"));
+        List<String> cmd = shim.command(gone, tmp.resolve("bundle"), "c1", false, runtime("exit 0", "exit 0"));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(tmp.resolve("shim.err").toFile())).start();
         assertEquals("", new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII), "no 'fifos' line");
         assertTrue(p.waitFor(10, TimeUnit.SECONDS));
@@ -269,5 +281,44 @@ class ShimProtocolTest {
         assertEquals(shim instanceof Shim.Compiled ? 125 : 2, p.exitValue());
         assertTrue(callsMade().isEmpty(), "the runtime was not run");
         assertFalse(Files.readString(tmp.resolve("shim.err")).isBlank(), "the shim said why");
+    }
+
+    @Test
+    void theShimHoldsTheFifosAndRunsNothingUntilItsGo() throws Exception {
+        try (Started s = new Started(null, false, runtime("echo ran", "exit 0"))) {
+            assertEquals("fifos", s.report.readLine());
+            Thread.sleep(200);
+            assertTrue(s.process.isAlive(), "waiting for its go");
+            assertTrue(callsMade().isEmpty(), "nothing run before the go");
+            s.go("go\n");
+            assertEquals("exit 0 0", s.report.readLine());
+            assertEquals(0, s.awaitExit());
+            assertEquals("ran\n", s.drained(s.stdout));
+        }
+    }
+
+    @Test
+    void withoutAGoTheShimEndsWith125AndRunsNothing() throws Exception {
+        // EOF: the agent gave up on the start (or died) before saying go; then lines that are no go
+        for (String line : new String[] {"", "go", "stop\n", "gone /x\n", "go" + "x".repeat(5000) + "\n"}) {
+            Files.deleteIfExists(calls);
+            try (Started s = new Started(null, false, runtime("exit 0", "exit 0"))) {
+                assertEquals("fifos", s.report.readLine());
+                s.go(line);
+                assertNull(s.report.readLine(), "no exit report for '" + line.substring(0, Math.min(line.length(), 10)) + "'");
+                assertEquals(125, s.awaitExit());
+                assertEquals("", s.drained(s.stdout), "the fifos were let go");
+            }
+            assertTrue(callsMade().isEmpty(), "the runtime was not run");
+            assertFalse(Files.exists(dir.resolve("exit")), "no exit record");
+        }
+    }
+
+    @Test
+    void theGoLineCarriesTheOomCounterFileAndRefusesANewlineInIt() {
+        assertEquals("go\n", Shim.goLine(""));
+        assertEquals("go /sys/fs/cgroup/memory/gantry/c1/memory.oom_control\n",
+                Shim.goLine("/sys/fs/cgroup/memory/gantry/c1/memory.oom_control"));
+        assertThrows(IllegalArgumentException.class, () -> Shim.goLine("/a\nb"));
     }
 }
