@@ -576,7 +576,8 @@ public final class ImageService implements AutoCloseable {
      * {@link #prepareRootfs(String, ImageReference)} with {@code init} (null: none) stacked on the
      * image's chain as the committed snapshot {@code init/<chain id>}, shared by the image's
      * containers, so what the runtime creates as mount points never lands in a writable layer.
-     * {@link #releaseRootfs} removes it with the image's last container.
+     * It stays when the image's last container goes (the next container of the image finds it)
+     * and goes with the image ({@link #pruneChains}).
      */
     public List<Mount> prepareRootfs(String containerId, ImageReference imageRef, InitLayer init) throws IOException {
         if (containerId == null || containerId.isBlank() || containerId.contains("/")) {
@@ -625,26 +626,13 @@ public final class ImageService implements AutoCloseable {
 
     /**
      * Removes container {@code containerId}'s writable snapshot (detaching a mount still on it)
-     * and its lease, and the init snapshot under it once no container stands on it. Repeatable:
-     * a second call does nothing.
+     * and its lease; then the committed snapshots no image wants any more (the init snapshot
+     * of an image that is gone among them). Repeatable: a second call does nothing.
      */
     public void releaseRootfs(String containerId) throws IOException {
         String key = CONTAINER_KEY + containerId;
-        String parent = exists(key) ? snapshotter.stat(key).parent() : null;
         snapshotter.remove(key);
         content.leases().delete(key);
-        if (parent != null && parent.startsWith(INIT_KEY)) {
-            synchronized (chainLock) {
-                try {
-                    snapshotter.remove(parent);
-                } catch (SnapshotException e) {
-                    if (e.reason() != SnapshotException.Reason.FAILED_PRECONDITION) {
-                        throw e;
-                    }
-                    // another container of the image still stands on it
-                }
-            }
-        }
         pruneChains();
     }
 
