@@ -20,8 +20,10 @@
  *      died, before the start) ends the shim with 125, nothing run, no exit record;
  *   5. runs `RUNTIME [RUNTIME-ARGS...] run [--keep] --bundle BUNDLE --pid-file DIR/init.pid ID`
  *      with stdin /dev/null and stdout/stderr on the fifos, all signals at their default
- *      disposition and an empty signal mask, and waits for it. Its status is the container's:
- *      the exit code, or 128+N for death by signal N (as sh reports it);
+ *      disposition and an empty signal mask, and waits for it, saying "pid N" on stdout as soon
+ *      as the runtime has written the pid file (inotify on DIR; without inotify it says nothing
+ *      and the agent looks for the file itself). Its status is the container's: the exit code,
+ *      or 128+N for death by signal N (as sh reports it);
  *   6. drops the fifos (the agent's readers see EOF), reads "oom_kill N" from OOMFILE (the
  *      container's memory cgroup counter; empty for none), writes "RC N\n" to DIR/exit, says
  *      "exit RC N" on stdout;
@@ -46,13 +48,16 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -210,6 +215,91 @@ static unsigned long long oom_kills(const char *file)
     return n;
 }
 
+/* The first number in FILE (a pid file), or -1. */
+static long read_pid(const char *file)
+{
+    char buf[32];
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *end;
+    long pid = strtol(buf, &end, 10);
+    return end == buf || pid <= 0 ? -1 : pid;
+}
+
+/* Whether the inotify events in buf[0..n) name "init.pid". */
+static int names_pid_file(const char *buf, ssize_t n)
+{
+    int seen = 0;
+    for (const char *p = buf; p < buf + n;) {
+        const struct inotify_event *ev = (const struct inotify_event *)p;
+        if (ev->len > 0 && strcmp(ev->name, "init.pid") == 0)
+            seen = 1;
+        p += sizeof *ev + ev->len;
+    }
+    return seen;
+}
+
+/*
+ * wait_status(pid) that also says "pid N" once the runtime has written pid_path: SIGCHLD
+ * (blocked by the caller before the fork) comes through sfd, the pid file's rename or close
+ * through ifd (watching the shim directory). A failed poll falls back to a plain wait.
+ */
+static int wait_run(pid_t pid, int sfd, int ifd, const char *pid_path)
+{
+    for (;;) {
+        int st;
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid) {
+            if (ifd >= 0)
+                close(ifd);
+            if (WIFEXITED(st))
+                return WEXITSTATUS(st);
+            if (WIFSIGNALED(st))
+                return 128 + WTERMSIG(st);
+            return 125;
+        }
+        if (w < 0 && errno != EINTR) {
+            complain("waitpid %d: %s", (int)pid, strerror(errno));
+            return 125;
+        }
+        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {ifd, POLLIN, 0}};
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            complain("poll: %s", strerror(errno));
+            if (ifd >= 0)
+                close(ifd);
+            return wait_status(pid);
+        }
+        if (fds[0].revents != 0) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof si) > 0)
+                ;
+        }
+        if (ifd >= 0 && fds[1].revents != 0) {
+            char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+            ssize_t n;
+            int seen = 0;
+            while ((n = read(ifd, buf, sizeof buf)) > 0)
+                seen |= names_pid_file(buf, n);
+            long started = seen ? read_pid(pid_path) : -1;
+            if (started > 0) {
+                char line[64];
+                snprintf(line, sizeof line, "pid %ld\n", started);
+                say(line);
+                close(ifd);
+                ifd = -1; /* poll ignores a negative fd */
+            }
+        }
+    }
+}
+
 /*
  * The agent's go: one line "go" or "go OOMFILE" on stdin, OOMFILE copied into oom (PATH_MAX).
  * -1 on EOF, a read error, any other line or a path too long. Reads in chunks: nothing else
@@ -306,6 +396,18 @@ static int cmd_run(int argc, char **argv)
     args[a++] = (char *)id;
     args[a] = NULL;
 
+    /* SIGCHLD through a signalfd and the pid file through inotify, both set up before the fork */
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    int ifd = sfd < 0 ? -1 : inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (ifd >= 0 && inotify_add_watch(ifd, dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+        close(ifd);
+        ifd = -1;
+    }
+
     int rc;
     int devnull = open_or_complain("/dev/null", O_RDWR, 0);
     int out = open_or_complain(out_path, O_WRONLY, 0);
@@ -321,13 +423,18 @@ static int cmd_run(int argc, char **argv)
             close(out);
             close(err);
             out = err = -1;
-            rc = wait_status(pid);
+            rc = sfd >= 0 ? wait_run(pid, sfd, ifd, pid_path) : wait_status(pid);
+            ifd = -1;
         }
     }
     if (out >= 0)
         close(out);
     if (err >= 0)
         close(err);
+    if (ifd >= 0)
+        close(ifd);
+    if (sfd >= 0)
+        close(sfd);
 
     /* 6. let go of the fifos, then record and report the status */
     close(hold_out);

@@ -79,7 +79,8 @@ import java.util.stream.Stream;
  *     the agent starts the shim through {@link #prepare} while it still mounts the rootfs and
  *     writes the bundle, and says go from {@link #start}; EOF ends an unstarted shim);</li>
  * <li>runs {@code runtime run --pid-file init.pid} with stdout/stderr on the fifos; runc gets
- *     {@code --keep} so the container's memory cgroup outlives its init;</li>
+ *     {@code --keep} so the container's memory cgroup outlives its init. The compiled shim says
+ *     "pid N" once the pid file is there (inotify), so the agent need not poll for it;</li>
  * <li>closes the fifos (the agent's readers see EOF), reads {@code oom_kill} from the cgroup,
  *     writes {@code exit} ("rc oomkills"), tells the agent ("exit rc oomkills") on its stdout
  *     pipe (ignored when the agent is gone: SIGPIPE does not kill it), then deletes the kept
@@ -246,9 +247,12 @@ public final class OciCliRuntime implements ContainerRuntime {
         }
 
         // Started = the runtime wrote the pid file (it does so once the container's process
-        // exists); failed = the shim finished first without one.
+        // exists); failed = the shim finished first without one. The compiled shim says when the
+        // file is there ("pid N"), so the file is only looked for now and then; the sh shim does
+        // not, so it is polled closely (and a poll costs the runtime some CPU meanwhile).
         Path pidFile = c.dir.resolve("init.pid");
         long deadline = System.nanoTime() + options.startTimeout().toNanos();
+        long poll = options.shim().reportsPid() ? TimeUnit.MILLISECONDS.toNanos(10) : TimeUnit.MICROSECONDS.toNanos(200);
         while (!Files.exists(pidFile)) {
             if (c.exit.isDone() || !c.process.isAlive()) {
                 if (Files.exists(pidFile)) {
@@ -259,7 +263,11 @@ public final class OciCliRuntime implements ContainerRuntime {
             if (System.nanoTime() > deadline) {
                 throw startFailure(c, "did not start within " + options.startTimeout());
             }
-            LockSupport.parkNanos(200_000);
+            if (c.pidReported.isDone()) {
+                LockSupport.parkNanos(200_000); // the reports ended: the shim is going
+            } else {
+                awaitQuietly(c.pidReported, Duration.ofNanos(poll));
+            }
         }
         c.initPid = readPid(pidFile);
         c.startedAt = options.clock().instant();
@@ -617,6 +625,10 @@ public final class OciCliRuntime implements ContainerRuntime {
         private volatile boolean awaitingGo;
         private FifoEnds fifos;
         private BufferedReader shimReport;
+        /** Completed on the shim's "pid N" line, or when its reports end. */
+        final CompletableFuture<Void> pidReported = new CompletableFuture<>();
+        /** The shim's exit report ("RC OOMKILLS"); null when it ended without one. */
+        private final CompletableFuture<String> exitReport = new CompletableFuture<>();
 
         Shimmed(String id, Path bundle, Path dir, Process process, ProcessIdentity shim, LogSink logs) {
             this.id = id;
@@ -666,35 +678,49 @@ public final class OciCliRuntime implements ContainerRuntime {
         }
 
         void startPumps() {
+            if (process != null) {
+                runNamed(pumps, "gantry-shim-" + id + "-reports", this::readReports);
+            } else {
+                fifos.releaseKeepalive(); // an adopted shim holds its fifos already
+            }
             stderr.start(pumps, "gantry-log-" + id + "-stderr", () -> stderr.run(this));
             stdout.start(pumps, "gantry-log-" + id + "-stdout", () -> {
-                awaitShimHoldsFifos();
                 stdout.run(this);
                 finish();
             });
         }
 
+        /**
+         * The shim's report lines, as they come: "fifos" (it holds them: the agent's own
+         * read-write fds go, so that EOF means "the shim let go"), "pid N" (the runtime wrote
+         * the pid file; the compiled shim only), "exit RC OOMKILLS". Its end (the shim gone)
+         * also lets the fifos go.
+         */
+        private void readReports() {
+            try (BufferedReader r = shimReport) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    if (line.equals("fifos")) {
+                        fifos.releaseKeepalive();
+                    } else if (line.startsWith("pid ")) {
+                        pidReported.complete(null);
+                    } else if (line.startsWith("exit ")) {
+                        exitReport.complete(line.substring(5));
+                    } else {
+                        LOG.warn("shim of {} said '{}'", id, line);
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debug("reading shim report of {}: {}", id, e.toString());
+            } finally {
+                fifos.releaseKeepalive();
+                pidReported.complete(null);
+                exitReport.complete(null);
+            }
+        }
+
         /** For an orphan being destroyed: no logs wanted, only the exit. */
         void startWatcherOnly() {
             stdout.start(pumps, "gantry-watch-" + id, this::finish);
-        }
-
-        /**
-         * Until the shim says it holds the fifos, the agent's own read-write fds keep them from
-         * reporting EOF; then they are dropped, so EOF means "the shim let go".
-         */
-        private void awaitShimHoldsFifos() {
-            if (shimReport != null) {
-                try {
-                    String line = shimReport.readLine();
-                    if (line != null && !line.equals("fifos")) {
-                        LOG.warn("shim of {} said '{}' instead of 'fifos'", id, line);
-                    }
-                } catch (IOException e) {
-                    LOG.debug("reading shim of {}: {}", id, e.toString());
-                }
-            }
-            fifos.releaseKeepalive();
         }
 
         /** After stdout's EOF: learn the exit, wait for stderr to drain, then complete. */
@@ -717,16 +743,12 @@ public final class OciCliRuntime implements ContainerRuntime {
 
         private ContainerExit awaitExitRecord() {
             if (process != null) {
-                try (BufferedReader r = shimReport) {
-                    String line = r.readLine();
-                    if (line != null && line.startsWith("exit ")) {
-                        Optional<ContainerExit> s = parseExitRecord(line.substring(5), options.clock().instant());
-                        if (s.isPresent()) {
-                            return s.get();
-                        }
+                String line = exitReport.join();
+                if (line != null) {
+                    Optional<ContainerExit> s = parseExitRecord(line, options.clock().instant());
+                    if (s.isPresent()) {
+                        return s.get();
                     }
-                } catch (IOException e) {
-                    LOG.debug("reading shim report of {}: {}", id, e.toString());
                 }
                 try {
                     int rc = process.waitFor();
@@ -827,18 +849,13 @@ public final class OciCliRuntime implements ContainerRuntime {
             }
         }
 
-        /** Runs {@code task} on a pool thread, named {@code name} meanwhile (for thread dumps). */
         void start(ExecutorService pool, String name, Runnable task) {
             started = true;
-            pool.execute(() -> {
-                Thread t = Thread.currentThread();
-                String poolName = t.getName();
-                t.setName(name);
+            runNamed(pool, name, () -> {
                 try {
                     task.run();
                 } finally {
                     done.countDown();
-                    t.setName(poolName);
                 }
             });
         }
@@ -930,6 +947,20 @@ public final class OciCliRuntime implements ContainerRuntime {
         if (closed) {
             throw new IllegalStateException("runtime closed");
         }
+    }
+
+    /** Runs {@code task} on a pool thread, named {@code name} meanwhile (for thread dumps). */
+    private static void runNamed(ExecutorService pool, String name, Runnable task) {
+        pool.execute(() -> {
+            Thread t = Thread.currentThread();
+            String poolName = t.getName();
+            t.setName(name);
+            try {
+                task.run();
+            } finally {
+                t.setName(poolName);
+            }
+        });
     }
 
     private static Thread thread(String name, Runnable r) {
@@ -1088,7 +1119,7 @@ public final class OciCliRuntime implements ContainerRuntime {
 
     private static void awaitQuietly(CompletableFuture<?> f, Duration timeout) {
         try {
-            f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException ignored) {

@@ -42,6 +42,11 @@ public sealed interface Shim permits Shim.Compiled, Shim.Shell {
     /** The compiled binary (also the loopback hook); empty for the shell shim. */
     Optional<Path> binary();
 
+    /** Whether the shim says "pid N" once the runtime has written the pid file (the compiled one). */
+    default boolean reportsPid() {
+        return binary().isPresent();
+    }
+
     /** One line for logs and the runtime's capabilities. */
     String describe();
 

@@ -321,4 +321,19 @@ class ShimProtocolTest {
                 Shim.goLine("/sys/fs/cgroup/memory/gantry/c1/memory.oom_control"));
         assertThrows(IllegalArgumentException.class, () -> Shim.goLine("/a\nb"));
     }
+
+    @Test
+    void theCompiledShimSaysPidOnceTheRuntimeHasWrittenThePidFile() throws Exception {
+        // as runc writes it: a hidden file renamed into place (crun writes it in place: both are seen)
+        String writesPid = "echo 4242 >'" + dir.resolve(".init.pid") + "' && mv '" + dir.resolve(".init.pid") + "' '"
+                + dir.resolve("init.pid") + "'; sleep 0.3; exit 0";
+        try (Started s = new Started("", false, runtime(writesPid, "exit 0"))) {
+            assertEquals("fifos", s.report.readLine());
+            if (shim.reportsPid()) {
+                assertEquals("pid 4242", s.report.readLine());
+            }
+            assertEquals("exit 0 0", s.report.readLine());
+            assertEquals(0, s.awaitExit());
+        }
+    }
 }
