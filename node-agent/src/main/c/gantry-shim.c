@@ -248,16 +248,17 @@ static int names_pid_file(const char *buf, ssize_t n)
 /*
  * wait_status(pid) that also says "pid N" once the runtime has written pid_path: SIGCHLD
  * (blocked by the caller before the fork) comes through sfd, the pid file's rename or close
- * through ifd (watching the shim directory). A failed poll falls back to a plain wait.
+ * through ifd (watching the shim directory). A failed poll falls back to a plain wait. ifd stays
+ * open: closing an inotify instance waits for an RCU grace period (~10 ms measured here), so
+ * the caller closes it after the exit is reported.
  */
 static int wait_run(pid_t pid, int sfd, int ifd, const char *pid_path)
 {
+    int watching = ifd >= 0;
     for (;;) {
         int st;
         pid_t w = waitpid(pid, &st, WNOHANG);
         if (w == pid) {
-            if (ifd >= 0)
-                close(ifd);
             if (WIFEXITED(st))
                 return WEXITSTATUS(st);
             if (WIFSIGNALED(st))
@@ -268,13 +269,11 @@ static int wait_run(pid_t pid, int sfd, int ifd, const char *pid_path)
             complain("waitpid %d: %s", (int)pid, strerror(errno));
             return 125;
         }
-        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {ifd, POLLIN, 0}};
+        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {watching ? ifd : -1, POLLIN, 0}}; /* poll skips fd -1 */
         if (poll(fds, 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
             complain("poll: %s", strerror(errno));
-            if (ifd >= 0)
-                close(ifd);
             return wait_status(pid);
         }
         if (fds[0].revents != 0) {
@@ -282,7 +281,7 @@ static int wait_run(pid_t pid, int sfd, int ifd, const char *pid_path)
             while (read(sfd, &si, sizeof si) > 0)
                 ;
         }
-        if (ifd >= 0 && fds[1].revents != 0) {
+        if (watching && fds[1].revents != 0) {
             char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
             ssize_t n;
             int seen = 0;
@@ -293,8 +292,7 @@ static int wait_run(pid_t pid, int sfd, int ifd, const char *pid_path)
                 char line[64];
                 snprintf(line, sizeof line, "pid %ld\n", started);
                 say(line);
-                close(ifd);
-                ifd = -1; /* poll ignores a negative fd */
+                watching = 0;
             }
         }
     }
@@ -424,17 +422,12 @@ static int cmd_run(int argc, char **argv)
             close(err);
             out = err = -1;
             rc = sfd >= 0 ? wait_run(pid, sfd, ifd, pid_path) : wait_status(pid);
-            ifd = -1;
         }
     }
     if (out >= 0)
         close(out);
     if (err >= 0)
         close(err);
-    if (ifd >= 0)
-        close(ifd);
-    if (sfd >= 0)
-        close(sfd);
 
     /* 6. let go of the fifos, then record and report the status */
     close(hold_out);
@@ -466,6 +459,11 @@ static int cmd_run(int argc, char **argv)
         if (errlog >= 0)
             close(errlog);
     }
+    /* last: closing the inotify instance waits for an RCU grace period */
+    if (ifd >= 0)
+        close(ifd);
+    if (sfd >= 0)
+        close(sfd);
     return rc;
 }
 
