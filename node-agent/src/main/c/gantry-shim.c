@@ -24,9 +24,9 @@
  *      as the runtime has written the pid file (inotify on DIR; without inotify it says nothing
  *      and the agent looks for the file itself). Its status is the container's: the exit code,
  *      or 128+N for death by signal N (as sh reports it);
- *   6. drops the fifos (the agent's readers see EOF), reads "oom_kill N" from OOMFILE (the
- *      container's memory cgroup counter; empty for none), writes "RC N\n" to DIR/exit, says
- *      "exit RC N" on stdout;
+ *   6. reads "oom_kill N" from OOMFILE (the container's memory cgroup counter; empty for none),
+ *      writes "RC N\n" to DIR/exit, says "exit RC N" on stdout, then drops the fifos (the agent's
+ *      readers see EOF once they have drained them);
  *   7. with KEEP = "1" (runc's run --keep: the cgroup outlived the container so its OOM counter
  *      could be read), runs `RUNTIME ... delete --force ID`, its stderr appended to DIR/shim.err;
  *   8. exits with RC.
@@ -429,9 +429,8 @@ static int cmd_run(int argc, char **argv)
     if (err >= 0)
         close(err);
 
-    /* 6. let go of the fifos, then record and report the status */
-    close(hold_out);
-    close(hold_err);
+    /* 6. record and report the status, then let go of the fifos (the agent hears the exit while
+     *    its pumps still drain, instead of waking up for it after their EOF) */
     unsigned long long n = oom_kills(oom);
     snprintf(line, sizeof line, "%d %llu\n", rc, n);
     int fd = open_or_complain(exit_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -442,6 +441,8 @@ static int cmd_run(int argc, char **argv)
     }
     snprintf(line, sizeof line, "exit %d %llu\n", rc, n);
     say(line);
+    close(hold_out);
+    close(hold_err);
 
     /* 7. the kept container (and its cgroup) goes */
     if (keep && devnull >= 0) {

@@ -81,10 +81,10 @@ import java.util.stream.Stream;
  * <li>runs {@code runtime run --pid-file init.pid} with stdout/stderr on the fifos; runc gets
  *     {@code --keep} so the container's memory cgroup outlives its init. The compiled shim says
  *     "pid N" once the pid file is there (inotify), so the agent need not poll for it;</li>
- * <li>closes the fifos (the agent's readers see EOF), reads {@code oom_kill} from the cgroup,
- *     writes {@code exit} ("rc oomkills"), tells the agent ("exit rc oomkills") on its stdout
- *     pipe (ignored when the agent is gone: SIGPIPE does not kill it), then deletes the kept
- *     container.</li>
+ * <li>reads {@code oom_kill} from the cgroup, writes {@code exit} ("rc oomkills"), tells the
+ *     agent ("exit rc oomkills") on its stdout pipe (ignored when the agent is gone: SIGPIPE does
+ *     not kill it), closes the fifos (the agent's readers see EOF once drained; the exit is known
+ *     by then), then deletes the kept container.</li>
  * </ol>
  *
  * <h2>Recovery</h2>
