@@ -133,10 +133,9 @@ class OciCliRuntimeTest extends ContainerRuntimeContract {
     @Test
     void aPreparedStartThatIsNeverMadeLeavesNoShimNoDirectoryAndNoState() throws Exception {
         String id = id("unstarted");
-        runtime.prepare(new StartRequest(id, tmp.resolve("bundles").resolve(id), new CollectingLogSink()));
-        long shim = awaitWaitingShim(id);
+        long shim = prepared(id, tmp.resolve("bundles").resolve(id));
         runtime.destroy(id, false); // not running: no force needed
-        assertFalse(ProcessHandle.of(shim).map(ProcessHandle::isAlive).orElse(false), "the shim ended");
+        assertEnded(shim);
         assertFalse(Files.exists(tmp.resolve("runtime/shims").resolve(id)), "its directory is gone");
         assertFalse(runtime.list().contains(id));
         // the id can be started afresh
@@ -150,20 +149,18 @@ class OciCliRuntimeTest extends ContainerRuntimeContract {
     void aPreparedStartWithoutItsConfigFailsAndCleansUp() throws Exception {
         String id = id("noconfig");
         Path bundle = Files.createDirectories(tmp.resolve("bundles").resolve(id));
-        runtime.prepare(new StartRequest(id, bundle, new CollectingLogSink()));
-        long shim = awaitWaitingShim(id);
+        long shim = prepared(id, bundle);
         ContainerRuntimeException.StartFailed e = assertThrows(ContainerRuntimeException.StartFailed.class,
                 () -> runtime.start(new StartRequest(id, bundle, new CollectingLogSink())));
         assertTrue(e.getMessage().contains("no config.json"), e.getMessage());
-        assertFalse(ProcessHandle.of(shim).map(ProcessHandle::isAlive).orElse(false), "the shim ended");
+        assertEnded(shim);
         assertFalse(Files.exists(tmp.resolve("runtime/shims").resolve(id)));
     }
 
     @Test
     void closingTheRuntimeEndsAShimStillWaitingForItsGo() throws Exception {
         String id = id("closed");
-        runtime.prepare(new StartRequest(id, tmp.resolve("bundles").resolve(id), new CollectingLogSink()));
-        long shim = awaitWaitingShim(id);
+        long shim = prepared(id, tmp.resolve("bundles").resolve(id));
         runtime.close();
         ProcessHandle p = ProcessHandle.of(shim).orElse(null);
         if (p != null) {
@@ -172,6 +169,16 @@ class OciCliRuntimeTest extends ContainerRuntimeContract {
         restart(); // a new instance, as after an agent restart
         runtime.destroy(id, false); // the orphan sweep: a directory without a handle
         assertFalse(Files.exists(tmp.resolve("runtime/shims").resolve(id)));
+    }
+
+    /** Prepares {@code id}'s start; the pid of its shim, which waits for its go. */
+    private long prepared(String id, Path bundle) throws Exception {
+        runtime.prepare(new StartRequest(id, bundle, new CollectingLogSink()));
+        return awaitWaitingShim(id);
+    }
+
+    private static void assertEnded(long shim) {
+        assertFalse(ProcessHandle.of(shim).map(ProcessHandle::isAlive).orElse(false), "the shim ended");
     }
 
     /** The pid of {@code id}'s shim, started by prepare (it waits for its go). */
