@@ -147,7 +147,6 @@ public final class OciCliRuntime implements ContainerRuntime {
     private final String version;
     private final ScheduledExecutorService timers;
     private final ExecutorService pumps;
-    private final ExecutorService launcher;
     /** Shims {@link #prepare} is starting or has started, until {@link #start} or {@link #destroy} takes them. */
     private final ConcurrentHashMap<String, CompletableFuture<Shimmed>> preparing = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Shimmed> containers = new ConcurrentHashMap<>();
@@ -176,14 +175,12 @@ public final class OciCliRuntime implements ContainerRuntime {
             t.setDaemon(true);
             return t;
         });
-        // Two pumps per running container, each blocked in read(2) for the container's lifetime;
-        // pooled so that a start reuses the threads of containers that ended (idle ones go after 60 s).
+        // Per running container two pumps and the shim's report reader, each blocked in read(2) for
+        // the container's lifetime, and briefly the shim's launch; pooled so that a start reuses the
+        // threads of containers that ended (idle ones go after 60 s).
         AtomicInteger pumpCount = new AtomicInteger();
         this.pumps = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> thread("gantry-log-pump-" + pumpCount.incrementAndGet(), r));
-        AtomicInteger launcherCount = new AtomicInteger();
-        this.launcher = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                r -> thread("gantry-shim-launcher-" + launcherCount.incrementAndGet(), r));
     }
 
     public OciRuntimeBinary binary() {
@@ -199,7 +196,7 @@ public final class OciCliRuntime implements ContainerRuntime {
     // ---------------------------------------------------------------- start
 
     /**
-     * Starts the container's shim on a launcher thread while the caller still mounts the rootfs
+     * Starts the container's shim on a pool thread while the caller still mounts the rootfs
      * and writes the bundle: shim directory, fifos, the shim's own process, which holds the fifos
      * and waits for its go. {@link #start} with the same request says go (or, on failure, the
      * error comes from there); {@link #destroy} sends it away unstarted.
@@ -212,7 +209,7 @@ public final class OciCliRuntime implements ContainerRuntime {
         if (preparing.putIfAbsent(id, shim) != null) {
             throw new ContainerRuntimeException.AlreadyExists(id, "its start is being prepared already");
         }
-        launcher.execute(() -> {
+        runNamed(pumps, "gantry-shim-" + id + "-launch", () -> {
             try {
                 shim.complete(launchShim(id, request.bundle().toAbsolutePath().normalize(), request.logs()));
             } catch (RuntimeException e) {
