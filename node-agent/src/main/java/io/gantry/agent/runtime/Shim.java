@@ -7,8 +7,9 @@ import java.util.Optional;
 
 /**
  * How {@link OciCliRuntime} starts the shim of each container. Both kinds do the same thing with
- * the same files, the same report lines on stdout ("fifos", then "exit RC OOMKILLS") and the same
- * {@link #goLine go line} on stdin; see {@link OciCliRuntime} for what and why.
+ * the same files, the same report lines on stdout ("fifos", then "exit RC OOMKILLS"; the compiled
+ * one also "pid N" between them, see {@link #reportsPid}) and the same {@link #goLine go line} on
+ * stdin; see {@link OciCliRuntime} for what and why.
  * <ul>
  * <li>{@link Compiled}: {@code gantry-shim run …}, one exec of a small static binary that calls
  *     setsid(2) itself ({@link CompiledShim}); it is also the network-none loopback hook;</li>
