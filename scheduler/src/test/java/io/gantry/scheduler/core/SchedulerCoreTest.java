@@ -415,6 +415,7 @@ class SchedulerCoreTest {
         assertEquals("only", h.live("app").get(0).node().orElseThrow().value());
         assertFalse(h.state().dueReschedules().containsKey(first.id()));
     }
+
     @Test
     void drainingTheOnlyNodeKeepsItsAllocationsRunningAndSaysWhy() {
         h.registerNode(node("n1", 4000, 8 * GIB));
