@@ -60,6 +60,7 @@ gantry {
     host = "$(host_ip "$i")"
     port = $LAB_CLUSTER_PORT
     seed-nodes = $(seed_nodes_conf)
+$( [ -n "${GANTRY_LAB_DOWNING_STABLE_AFTER:-}" ] && echo "    downing-stable-after = $GANTRY_LAB_DOWNING_STABLE_AFTER" )
   }
 $( [[ "$roles" == *scheduler* ]] && journal_conf )
   # All lab hosts share this machine: each agent gets its own node id (the default is the

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -73,7 +74,10 @@ class LabClusterTest {
     }
     parent = Files.createTempDirectory("gantry-lab-test-");
     String name = "glt-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
-    lab = new LabCommand(parent.resolve("lab"), name);
+    // The partition test heals after both sides have seen the partition, which takes a few
+    // lab commands; a stable-after well above that keeps the Split Brain Resolver from
+    // downing host2 first on a busy machine (the default 7 s was not always enough).
+    lab = new LabCommand(parent.resolve("lab"), name, Map.of("GANTRY_LAB_DOWNING_STABLE_AFTER", "30s"));
     lab.run(Duration.ofMinutes(5), "up", Integer.toString(HOSTS), "--name", name).ok("ops/lab up " + HOSTS);
   }
 
@@ -149,8 +153,8 @@ class LabClusterTest {
         "host1 sees partitioned host2 as unreachable");
     awaitHealth(2, h -> h.path("cluster").path("unreachable").asInt() == 2, Duration.ofSeconds(20),
         "host2 sees both others as unreachable");
-    // Healed at once, before the Split Brain Resolver (once membership has been stable for
-    // its stable-after) would down host2.
+    // Healed well before the Split Brain Resolver (once membership has been stable for its
+    // stable-after, 30 s in this lab) would down host2.
     lab.run(Duration.ofSeconds(60), "heal").ok("heal");
     for (int i = 1; i <= HOSTS; i++) {
       awaitHealth(i, h -> h.path("cluster").path("unreachable").asInt() == 0

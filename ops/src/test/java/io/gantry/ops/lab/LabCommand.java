@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -56,11 +57,18 @@ final class LabCommand {
   private final Path script;
   private final Path dir;
   private final String name;
+  /** Variables every {@code ops/lab} run of this lab gets (e.g. {@code GANTRY_LAB_DOWNING_STABLE_AFTER}). */
+  private final Map<String, String> env;
 
   LabCommand(Path dir, String name) {
+    this(dir, name, Map.of());
+  }
+
+  LabCommand(Path dir, String name, Map<String, String> env) {
     this.script = opsDir().resolve("lab");
     this.dir = dir;
     this.name = name;
+    this.env = Map.copyOf(env);
   }
 
   Path dir() {
@@ -90,6 +98,7 @@ final class LabCommand {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().put("GANTRY_LAB_CLASSPATH", nodeClasspath());
     pb.environment().remove("GANTRY_LAB_DIR");
+    pb.environment().putAll(env);
     try {
       Process p = pb.start();
       p.getOutputStream().close();
