@@ -2,6 +2,8 @@ package io.gantry.agent.runtime;
 
 import io.gantry.agent.bundle.BundleWriter;
 import io.gantry.agent.logs.LogSink;
+import io.gantry.agent.testing.StartBench;
+import io.gantry.agent.testing.StartBench.Mode;
 import io.gantry.protocol.job.JobSpec;
 import io.gantry.protocol.job.NetworkMode;
 import io.gantry.protocol.job.Resources;
@@ -9,20 +11,21 @@ import io.gantry.protocol.oci.ContainerConfig;
 import io.gantry.protocol.oci.ImageConfig;
 import io.gantry.protocol.oci.Platform;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+
+import static io.gantry.agent.testing.StartBench.check;
+import static io.gantry.agent.testing.StartBench.deleteTree;
+import static io.gantry.agent.testing.StartBench.quiet;
+import static io.gantry.agent.testing.StartBench.status;
 
 /**
  * Warm start of {@code /bin/true} (rootfs and bundle prepared, nothing to pull or unpack), from
@@ -44,17 +47,6 @@ import java.util.stream.Stream;
  * {@code node-agent/bench/start [RUNS]}.
  */
 public final class StartBenchmark {
-
-    private interface Mode {
-        String name();
-
-        /** One timed run; returns nanoseconds from start to observed exit. */
-        long run(int i) throws Exception;
-
-        default void close() throws Exception {
-        }
-    }
-
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 60;
@@ -107,7 +99,7 @@ public final class StartBenchmark {
             modes.add(cliRunMode("crun run (bare, private mntns)", crun.command(), work.resolve("bare-crun"), "crun-run", bundles.get("crun-run")));
         }
         if (podman.isPresent()) {
-            Mode p = podmanMode(podman.get(), rootfs, work);
+            Mode p = StartBench.podman(podman.get(), rootfs, work, "localhost/gantry-bench-busybox:latest");
             if (p != null) {
                 modes.add(p);
             }
@@ -115,38 +107,9 @@ public final class StartBenchmark {
             System.out.println("podman: not installed, skipped");
         }
 
-        Map<String, long[]> samples = new LinkedHashMap<>();
-        for (Mode m : modes) {
-            samples.put(m.name(), new long[runs]);
-        }
-        java.util.Random order = new java.util.Random(42);
-        for (int i = 0; i < warmup + runs; i++) {
-            // a new order each round, so that no mode always follows the same one (podman leaves
-            // work behind, which is waited for, but other modes differ in what they leave too)
-            List<Mode> round = new ArrayList<>(modes);
-            java.util.Collections.shuffle(round, order);
-            for (Mode m : round) {
-                long ns = m.run(i);
-                if (i >= warmup) {
-                    samples.get(m.name())[i - warmup] = ns;
-                }
-            }
-        }
-        for (Mode m : modes) {
-            m.close();
-        }
-
+        Map<String, long[]> samples = StartBench.inRounds(modes, warmup, runs);
         System.out.printf(Locale.ROOT, "%nwarm start of /bin/true, start -> exit observed, %d runs each (after %d warm-up), rounds in shuffled order%n", runs, warmup);
-        System.out.printf(Locale.ROOT, "%-44s %9s %9s %9s %9s%n", "mode", "median", "p95", "min", "mean");
-        Map<String, Double> medians = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : samples.entrySet()) {
-            long[] s = e.getValue().clone();
-            Arrays.sort(s);
-            double median = ms(percentile(s, 50));
-            medians.put(e.getKey(), median);
-            System.out.printf(Locale.ROOT, "%-44s %7.1f ms %6.1f ms %6.1f ms %6.1f ms%n", e.getKey(), median,
-                    ms(percentile(s, 95)), ms(s[0]), ms((long) Arrays.stream(s).average().orElse(0)));
-        }
+        Map<String, Double> medians = StartBench.printTable(samples);
         double gantry = medians.get(modes.get(0).name());
         double runc = medians.get(modes.get(1).name());
         double gantrySh = medians.get(modes.get(2).name());
@@ -154,6 +117,8 @@ public final class StartBenchmark {
         System.out.printf(Locale.ROOT, "%ngantry/runc median - runc run median, same bundle (target: <= +15 ms):%n"
                 + "  compiled shim + hook: %+.1f ms;  sh shim + sh hook: %+.1f ms;  compiled vs bare runc with the sh hook: %+.1f ms%n",
                 gantry - runc, gantrySh - runcSh, gantry - runcSh);
+        System.out.printf(Locale.ROOT, "  median of the per-round differences, compiled shim + hook: %+.1f ms%n",
+                StartBench.pairedMedianMs(samples.get(modes.get(0).name()), samples.get(modes.get(1).name())));
         System.out.printf(Locale.ROOT, "compiled shim + hook vs sh shim + hook: %+.1f ms (gantry), %+.1f ms (bare runc, hook only)%n",
                 gantry - gantrySh, runc - runcSh);
         medians.entrySet().stream().filter(e -> e.getKey().startsWith("podman")).findFirst().ifPresent(e ->
@@ -248,91 +213,6 @@ public final class StartBenchmark {
         };
     }
 
-    /** podman run of an image imported from the same busybox rootfs; null when podman can't run it. */
-    private static Mode podmanMode(Path podman, Path rootfs, Path work) throws Exception {
-        String img = "localhost/gantry-bench-busybox:latest";
-        Path tar = work.resolve("rootfs.tar");
-        if (quiet(List.of("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".")).waitFor() != 0
-                || quiet(List.of(podman.toString(), "import", tar.toString(), img)).waitFor() != 0) {
-            System.out.println("podman: image import failed, skipped");
-            return null;
-        }
-        // podman asks for rlimits above what root may grant here (no CAP_SYS_RESOURCE): pin them;
-        // its process chain has a lower nproc hard limit than this JVM, 4096 fits under it
-        long nofile = RuntimeNative.getrlimit(jnr.constants.platform.RLIMIT.RLIMIT_NOFILE)[1];
-        long nproc = 4096;
-        List<String> cmd = List.of(podman.toString(), "run", "--rm", "--network", "none", "--runtime", "runc",
-                "--cgroup-manager", "cgroupfs", "--ulimit", "nofile=" + nofile + ":" + nofile,
-                "--ulimit", "nproc=" + nproc + ":" + nproc, img, "/bin/true");
-        Process probe = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(probe.getInputStream().readAllBytes());
-        if (probe.waitFor() != 0) {
-            System.out.println("podman: cannot run here, skipped: " + out.strip());
-            return null;
-        }
-        return new Mode() {
-            @Override
-            public String name() {
-                return "podman run --rm --network none (runc)";
-            }
-
-            @Override
-            public long run(int i) throws Exception {
-                long t0 = System.nanoTime();
-                check(quiet(cmd).waitFor(), "podman run");
-                long t = System.nanoTime() - t0;
-                awaitGone(List.of("podman", "conmon"), 3_000); // its cleanup runs on after it returned
-                return t;
-            }
-
-            @Override
-            public void close() throws Exception {
-                quiet(List.of(podman.toString(), "rmi", "-f", img)).waitFor();
-            }
-        };
-    }
-
-    /** Waits (up to {@code maxMillis}) until no process has one of {@code names} as its command name. */
-    private static void awaitGone(List<String> names, long maxMillis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
-        while (System.nanoTime() < deadline) {
-            boolean any = ProcessHandle.allProcesses().anyMatch(p -> {
-                try {
-                    return names.contains(Files.readString(Path.of("/proc", Long.toString(p.pid()), "comm")).strip());
-                } catch (IOException gone) {
-                    return false;
-                }
-            });
-            if (!any) {
-                return;
-            }
-            Thread.sleep(5);
-        }
-    }
-
-    private static Process quiet(List<String> cmd) throws IOException {
-        return new ProcessBuilder(cmd)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-    }
-
-    private static void check(int rc, String what) {
-        if (rc != 0) {
-            throw new IllegalStateException(what + " exited " + rc);
-        }
-    }
-
-    private static long percentile(long[] sorted, int p) {
-        int idx = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
-    }
-
-    private static double ms(long ns) {
-        return ns / 1e6;
-    }
-
     /**
      * What one running container costs besides itself: the shim (gantry-shim or dash) and the runtime's
      * foreground {@code run} process that waits for it, both alive as long as the container.
@@ -351,28 +231,6 @@ public final class StartBenchmark {
             System.out.printf(Locale.ROOT, "per running container (%s shim): shim VmRSS %s, foreground runc run VmRSS %s%n",
                     shim instanceof Shim.Compiled ? "compiled" : "sh", status("VmRSS", Path.of("/proc", Long.toString(shimPid), "status")), runcRss);
             runtime.destroy(id, true);
-        }
-    }
-
-    private static String status(String key, Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file);
-        } catch (IOException e) {
-            return "?";
-        }
-        return lines.stream()
-                .filter(l -> l.startsWith(key + ":")).map(l -> l.substring(key.length() + 1).trim()).findFirst().orElse("?");
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.gantry.agent.bundle.BundleWriter;
 import io.gantry.agent.runtime.OciRuntimeBinary;
 import io.gantry.agent.runtime.Shim;
+import io.gantry.agent.testing.StartBench;
+import io.gantry.agent.testing.StartBench.Mode;
 import io.gantry.layercache.content.ContentStore;
 import io.gantry.layercache.image.ImageBuilder;
 import io.gantry.layercache.image.ImageStore;
@@ -17,7 +19,6 @@ import io.gantry.protocol.oci.ImageReference;
 import io.gantry.protocol.oci.Platform;
 import io.gantry.scheduler.api.ApiJson;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -29,14 +30,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
+
+import static io.gantry.agent.testing.StartBench.deleteTree;
+import static io.gantry.agent.testing.StartBench.quiet;
+import static io.gantry.agent.testing.StartBench.status;
 
 /**
  * Warm start of {@code /bin/true} through the node's REST API, from request to observed exit:
@@ -50,23 +51,16 @@ import java.util.stream.Stream;
  * the same BundleWriter from the same image config over the same files, with either hook) and
  * {@code podman run --rm --network none} of the same files imported as an image (runc,
  * cgroupfs, the ulimits root may grant here). Prints median, p95, min and mean, the gaps to
- * runc, the ratios to podman, and the servers' peak RSS. Reports numbers, never pass/fail.
+ * runc (of the medians, and the median of the per-round differences), the ratios to podman, the
+ * server's CPU per round and the servers' peak RSS. Reports numbers, never pass/fail.
  *
  * <p>Run it with {@code ops/bench/start-api [RUNS] [WORK_DIR]}. Needs root, runc, busybox-static;
  * podman when installed.
  */
 public final class StartApiBenchmark {
 
-    interface Mode {
-        String name();
-
-        long run(int i) throws Exception;
-
-        default void close() throws Exception {
-        }
-    }
-
     static final List<String> APPLETS = List.of("sh", "true");
+    static final String PODMAN_IMAGE = "localhost/gantry-bench-true:latest";
 
 
     public static void main(String[] args) throws Exception {
@@ -117,7 +111,7 @@ public final class StartApiBenchmark {
         modes.add(gantryMode(serverSh, ref, refName));
         modes.add(runcMode(runc, rootfs, config, work, sh, "runc run (bare), sh/nsenter/ip hook"));
         if (podman.isPresent()) {
-            Mode p = podmanMode(podman.get(), rootfs, work);
+            Mode p = StartBench.podman(podman.get(), rootfs, work, PODMAN_IMAGE);
             if (p != null) {
                 modes.add(p);
             }
@@ -125,27 +119,11 @@ public final class StartApiBenchmark {
             System.out.println("podman: not installed, skipped");
         }
 
-        Map<String, long[]> samples = new LinkedHashMap<>();
-        modes.forEach(m -> samples.put(m.name(), new long[runs]));
-        try {
-            java.util.Random order = new java.util.Random(42);
-            for (int i = 0; i < warmup + runs; i++) {
-                // a new order each round, so that no mode always follows the same one (podman leaves
-                // work behind, which is waited for, but other modes differ in what they leave too)
-                List<Mode> round = new ArrayList<>(modes);
-                java.util.Collections.shuffle(round, order);
-                for (Mode m : round) {
-                    long ns = m.run(i);
-                    if (i >= warmup) {
-                        samples.get(m.name())[i - warmup] = ns;
-                    }
-                }
-            }
-        } finally {
-            for (Mode m : modes) {
-                m.close();
-            }
-        }
+        long cpuBefore = StartBench.cpuTicks(server.pid());
+        long jitBefore = StartBench.cpuTicksOfThreads(server.pid(), "CompilerThre");
+        Map<String, long[]> samples = StartBench.inRounds(modes, warmup, runs);
+        long cpu = StartBench.cpuTicks(server.pid()) - cpuBefore;
+        long jit = StartBench.cpuTicksOfThreads(server.pid(), "CompilerThre") - jitBefore;
         String serverHwm = status("VmHWM", Path.of("/proc", Long.toString(server.pid()), "status"));
         String serverRss = status("VmRSS", Path.of("/proc", Long.toString(server.pid()), "status"));
         String serverShHwm = status("VmHWM", Path.of("/proc", Long.toString(serverSh.pid()), "status"));
@@ -154,16 +132,7 @@ public final class StartApiBenchmark {
 
         System.out.printf(Locale.ROOT, "%nwarm start of /bin/true, request -> exit observed, %d runs each (after %d warm-up), rounds in shuffled order%n",
                 runs, warmup);
-        System.out.printf(Locale.ROOT, "%-52s %9s %9s %9s %9s%n", "mode", "median", "p95", "min", "mean");
-        Map<String, Double> medians = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : samples.entrySet()) {
-            long[] s = e.getValue().clone();
-            Arrays.sort(s);
-            double median = ms(percentile(s, 50));
-            medians.put(e.getKey(), median);
-            System.out.printf(Locale.ROOT, "%-52s %6.1f ms %6.1f ms %6.1f ms %6.1f ms%n", e.getKey(), median,
-                    ms(percentile(s, 95)), ms(s[0]), ms((long) Arrays.stream(s).average().orElse(0)));
-        }
+        Map<String, Double> medians = StartBench.printTable(samples);
         double gantry = medians.get(modes.get(0).name());
         double bare = medians.get(modes.get(1).name());
         double gantrySh = medians.get(modes.get(2).name());
@@ -174,11 +143,18 @@ public final class StartApiBenchmark {
                 + "  compiled shim + hook vs runc with the sh hook:     %+.1f ms%n"
                 + "  compiled shim + hook vs the reference server:      %+.1f ms%n", gantry - bare, gantrySh - bareSh, gantry - bareSh,
                 gantry - gantrySh);
+        System.out.printf(Locale.ROOT, "median of the per-round differences (the two ran in the same round):%n"
+                + "  compiled shim + hook vs runc with the same bundle: %+.1f ms%n"
+                + "  reference server vs runc with the sh hook:         %+.1f ms%n",
+                StartBench.pairedMedianMs(samples.get(modes.get(0).name()), samples.get(modes.get(1).name())),
+                StartBench.pairedMedianMs(samples.get(modes.get(2).name()), samples.get(modes.get(3).name())));
         medians.entrySet().stream().filter(e -> e.getKey().startsWith("podman")).findFirst().ifPresent(e ->
                 System.out.printf(Locale.ROOT, "podman median / gantry API median (target: >= 3x): compiled shim %.2fx, reference %.2fx%n",
                         e.getValue() / gantry, e.getValue() / gantrySh));
         System.out.printf(Locale.ROOT, "gantry server JVM (%s): peak RSS (VmHWM) %s, RSS at the end %s%n",
                 String.join(" ", Server.jvmFlags()), serverHwm, serverRss);
+        System.out.printf(Locale.ROOT, "gantry server CPU per round (one start and one removal, %d rounds): %.1f ms, of which the JIT compilers %.1f ms%n",
+                warmup + runs, cpu * 10.0 / (warmup + runs), jit * 10.0 / (warmup + runs));
         System.out.printf(Locale.ROOT, "reference server JVM (%s, shim %s%s): peak RSS (VmHWM) %s%n",
                 refOpts == null ? "the same flags" : refOpts, refShim, refClasspath == null ? "" : ", class path " + refClasspath, serverShHwm);
         System.out.printf(Locale.ROOT, "benchmark client JVM: peak RSS (VmHWM) %s, jdk.lang.Process.launchMechanism=%s%n",
@@ -336,48 +312,6 @@ public final class StartApiBenchmark {
         };
     }
 
-    /** podman run of the same files imported as an image; null when podman can't run it here. */
-    static Mode podmanMode(Path podman, Path rootfs, Path work) throws Exception {
-        String img = "localhost/gantry-bench-true:latest";
-        Path tar = work.resolve("rootfs.tar");
-        if (quiet(List.of("tar", "-C", rootfs.toString(), "-cf", tar.toString(), ".")).waitFor() != 0
-                || quiet(List.of(podman.toString(), "import", tar.toString(), img)).waitFor() != 0) {
-            System.out.println("podman: image import failed, skipped");
-            return null;
-        }
-        List<String> cmd = List.of(podman.toString(), "run", "--rm", "--network", "none", "--runtime", "runc",
-                "--cgroup-manager", "cgroupfs", "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=4096:4096", img, "/bin/true");
-        Process probe = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(probe.getInputStream().readAllBytes());
-        if (probe.waitFor() != 0) {
-            System.out.println("podman: cannot run here, skipped: " + out.strip());
-            return null;
-        }
-        return new Mode() {
-            @Override
-            public String name() {
-                return "podman run --rm --network none (runc)";
-            }
-
-            @Override
-            public long run(int i) throws Exception {
-                long t0 = System.nanoTime();
-                int rc = quiet(cmd).waitFor();
-                long t = System.nanoTime() - t0;
-                if (rc != 0) {
-                    throw new IllegalStateException("podman run " + i + " exited " + rc);
-                }
-                awaitGone(List.of("podman", "conmon"), Duration.ofSeconds(3)); // its cleanup runs on after it returned
-                return t;
-            }
-
-            @Override
-            public void close() throws Exception {
-                quiet(List.of(podman.toString(), "rmi", "-f", img)).waitFor();
-            }
-        };
-    }
-
     // ------------------------------------------------------------------ the server
 
     /** {@code gantry server --roles agent} in a JVM of its own, with the launcher's JVM flags. */
@@ -520,61 +454,5 @@ public final class StartApiBenchmark {
         ImageStore store = ImageStore.open(ContentStore.open(data));
         ImageBuilder.create(store).platform(Platform.of("linux", "amd64")).layer(layer.build(), "COPY busybox /").config(config)
                 .build(ref);
-    }
-
-    /**
-     * Waits (up to {@code max}) until no process has one of {@code names} as its command name:
-     * podman's container cleanup (conmon, {@code podman container cleanup}) goes on after
-     * {@code podman run} returned and would otherwise run during the next mode's timing.
-     */
-    static void awaitGone(List<String> names, Duration max) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (System.nanoTime() < deadline) {
-            boolean any = ProcessHandle.allProcesses().anyMatch(p -> {
-                try {
-                    return names.contains(Files.readString(Path.of("/proc", Long.toString(p.pid()), "comm")).strip());
-                } catch (IOException gone) {
-                    return false;
-                }
-            });
-            if (!any) {
-                return;
-            }
-            Thread.sleep(5);
-        }
-    }
-
-    static Process quiet(List<String> cmd) throws IOException {
-        return new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    }
-
-    static long percentile(long[] sorted, int p) {
-        int idx = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
-    }
-
-    static double ms(long ns) {
-        return ns / 1e6;
-    }
-
-    static String status(String key, Path file) {
-        try {
-            return Files.readAllLines(file).stream().filter(l -> l.startsWith(key + ":"))
-                    .map(l -> l.substring(key.length() + 1).trim()).findFirst().orElse("?");
-        } catch (IOException e) {
-            return "?";
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

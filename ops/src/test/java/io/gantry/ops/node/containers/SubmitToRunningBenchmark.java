@@ -1,6 +1,7 @@
 package io.gantry.ops.node.containers;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.gantry.agent.testing.StartBench;
 import io.gantry.protocol.oci.ContainerConfig;
 import io.gantry.protocol.oci.ImageReference;
 import io.gantry.scheduler.api.ApiJson;
@@ -32,6 +33,7 @@ public final class SubmitToRunningBenchmark {
 
     private static final List<String> APPLETS = List.of("sh", "true", "sleep", "usleep");
     private static final long POLL_NANOS = 2_000_000L;
+    private static final int ROW_WIDTH = 52;
 
     public static void main(String[] args) throws Exception {
         int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 50;
@@ -41,7 +43,7 @@ public final class SubmitToRunningBenchmark {
             throw new IllegalStateException("something is still mounted under " + work + " (" + mountsUnder(work)
                     + "): unmount it or pick another work directory");
         }
-        StartApiBenchmark.deleteTree(work);
+        StartBench.deleteTree(work);
         Files.createDirectories(work);
 
         Path data = work.resolve("node");
@@ -51,11 +53,11 @@ public final class SubmitToRunningBenchmark {
 
         StartApiBenchmark.Server server = StartApiBenchmark.Server.start(data, work.resolve("server.log"), "scheduler,agent");
         // podman run of the same files, one per round next to each job: the reference under the same load
-        StartApiBenchmark.Mode podman = null;
+        StartBench.Mode podman = null;
         java.util.Optional<Path> podmanBinary = io.gantry.agent.runtime.OciRuntimeBinary.findOnPath("podman");
         if (podmanBinary.isPresent()) {
-            podman = StartApiBenchmark.podmanMode(podmanBinary.get(), StartApiBenchmark.busyboxRootfs(work.resolve("rootfs"), APPLETS),
-                    work);
+            podman = StartBench.podman(podmanBinary.get(), StartApiBenchmark.busyboxRootfs(work.resolve("rootfs"), APPLETS), work,
+                    StartApiBenchmark.PODMAN_IMAGE);
         } else {
             System.out.println("podman: not installed, no reference in this run");
         }
@@ -119,14 +121,14 @@ public final class SubmitToRunningBenchmark {
             if (podman != null) {
                 podman.close();
             }
-            hwm = StartApiBenchmark.status("VmHWM", Path.of("/proc", Long.toString(pid), "status"));
+            hwm = StartBench.status("VmHWM", Path.of("/proc", Long.toString(pid), "status"));
             server.stop();
             for (String m : mountsUnder(work)) {
                 System.out.println("unmounting what the node left: " + m);
                 new ProcessBuilder("umount", "-l", m).inheritIO().start().waitFor();
             }
         }
-        StartApiBenchmark.deleteTree(work);
+        StartBench.deleteTree(work);
 
         long[] s = running.clone();
         Arrays.sort(s);
@@ -134,7 +136,7 @@ public final class SubmitToRunningBenchmark {
         Arrays.sort(a);
         System.out.printf(Locale.ROOT, "%nall-in-one node, warm image: POST /v1/jobs -> allocation reported running"
                 + " (GET /v1/jobs/{id} polled every 2 ms), %d jobs after %d warm-up%n", jobs, warmup);
-        System.out.printf(Locale.ROOT, "%-52s %9s %9s %9s %9s%n", "", "median", "p95", "min", "mean");
+        StartBench.printHeader(ROW_WIDTH);
         row("submit -> running", s);
         row("  of which: submit -> 201 acknowledged", a);
         if (podman != null) {
@@ -143,15 +145,12 @@ public final class SubmitToRunningBenchmark {
             row("reference: " + podman.name(), p);
         }
         System.out.printf(Locale.ROOT, "reference: podman run ~ 135 ms here (see README-bench); target: median <= 100 ms -> median %.1f ms%n",
-                StartApiBenchmark.ms(StartApiBenchmark.percentile(s, 50)));
+                StartBench.ms(StartBench.percentile(s, 50)));
         System.out.printf(Locale.ROOT, "gantry server JVM (scheduler,agent): peak RSS (VmHWM) %s%n", hwm);
     }
 
     private static void row(String name, long[] sorted) {
-        System.out.printf(Locale.ROOT, "%-52s %6.1f ms %6.1f ms %6.1f ms %6.1f ms%n", name,
-                StartApiBenchmark.ms(StartApiBenchmark.percentile(sorted, 50)),
-                StartApiBenchmark.ms(StartApiBenchmark.percentile(sorted, 95)), StartApiBenchmark.ms(sorted[0]),
-                StartApiBenchmark.ms((long) Arrays.stream(sorted).average().orElse(0)));
+        StartBench.printRow(name, sorted, ROW_WIDTH);
     }
 
     /** Stops the job, waits for its container to exit and for the allocation to be stopped, removes the container. */
