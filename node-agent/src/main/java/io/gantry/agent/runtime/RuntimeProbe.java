@@ -4,19 +4,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gantry.agent.logs.LogSink;
+import io.gantry.agent.posix.FileTrees;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 
 /**
  * Finds out at agent start which OCI runtime works on this host, by running a trivial container
@@ -110,7 +109,7 @@ public final class RuntimeProbe {
         OciCliRuntime runtime = null;
         String version = "";
         try {
-            deleteTree(dir);
+            FileTrees.deleteTree(dir);
             Path bundle = writeProbeBundle(dir.resolve("bundle"), id);
             runtime = new OciCliRuntime(c.binary(), OciCliRuntime.Options.defaults(dir.resolve("root"), shim));
             version = runtime.capabilities().version();
@@ -138,7 +137,7 @@ public final class RuntimeProbe {
                 runtime.close();
             }
             try {
-                deleteTree(dir);
+                FileTrees.deleteTree(dir);
             } catch (IOException ignored) {
                 // scratch space
             }
@@ -179,16 +178,5 @@ public final class RuntimeProbe {
         }
         Files.write(bundle.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(spec));
         return bundle;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

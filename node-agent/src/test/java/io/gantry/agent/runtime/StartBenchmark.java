@@ -22,8 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import static io.gantry.agent.posix.FileTrees.deleteTree;
 import static io.gantry.agent.testing.StartBench.check;
-import static io.gantry.agent.testing.StartBench.deleteTree;
 import static io.gantry.agent.testing.StartBench.quiet;
 import static io.gantry.agent.testing.StartBench.status;
 

@@ -35,7 +35,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-import static io.gantry.agent.testing.StartBench.deleteTree;
+import static io.gantry.agent.posix.FileTrees.deleteTree;
 import static io.gantry.agent.testing.StartBench.quiet;
 import static io.gantry.agent.testing.StartBench.status;
 

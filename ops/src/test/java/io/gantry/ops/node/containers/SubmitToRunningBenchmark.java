@@ -1,6 +1,7 @@
 package io.gantry.ops.node.containers;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.gantry.agent.posix.FileTrees;
 import io.gantry.agent.testing.StartBench;
 import io.gantry.protocol.oci.ContainerConfig;
 import io.gantry.protocol.oci.ImageReference;
@@ -43,7 +44,7 @@ public final class SubmitToRunningBenchmark {
             throw new IllegalStateException("something is still mounted under " + work + " (" + mountsUnder(work)
                     + "): unmount it or pick another work directory");
         }
-        StartBench.deleteTree(work);
+        FileTrees.deleteTree(work);
         Files.createDirectories(work);
 
         Path data = work.resolve("node");
@@ -128,7 +129,7 @@ public final class SubmitToRunningBenchmark {
                 new ProcessBuilder("umount", "-l", m).inheritIO().start().waitFor();
             }
         }
-        StartBench.deleteTree(work);
+        FileTrees.deleteTree(work);
 
         long[] s = running.clone();
         Arrays.sort(s);
