@@ -175,9 +175,7 @@ public final class StartBenchmark {
                 long t0 = System.nanoTime();
                 int rc = quiet(cmd).waitFor();
                 long t = System.nanoTime() - t0;
-                if (rc != 0) {
-                    throw new IllegalStateException(name + " run " + i + " exited " + rc);
-                }
+                check(rc, name + " run " + i);
                 return t;
             }
         };

@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static io.gantry.agent.posix.FileTrees.deleteTree;
+import static io.gantry.agent.testing.StartBench.check;
 import static io.gantry.agent.testing.StartBench.quiet;
 import static io.gantry.agent.testing.StartBench.status;
 
@@ -304,9 +305,7 @@ public final class StartApiBenchmark {
                 long t0 = System.nanoTime();
                 int rc = quiet(cmd).waitFor();
                 long t = System.nanoTime() - t0;
-                if (rc != 0) {
-                    throw new IllegalStateException("runc run " + i + " exited " + rc);
-                }
+                check(rc, "runc run " + i);
                 return t;
             }
         };
